@@ -1,0 +1,51 @@
+# Cosell: `make run` for the embedded demo, `make test` for the whole suite.
+SHELL := /bin/bash
+PYTHON ?= $(shell command -v python3.11 || command -v python3)
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+
+TEST_DATABASE_URL ?= postgres://postgres@127.0.0.1:5432/cosell
+TEST_REDIS_URL ?= redis://127.0.0.1:6379/0
+
+.PHONY: install run test lint format messages bench clean
+
+install: $(STAMP)
+
+$(STAMP): pyproject.toml
+	@scripts/ensure_python.sh "$(PYTHON)"
+	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -e '.[dev]'
+	@touch $(STAMP)
+
+run: install
+	$(BIN)/python manage.py migrate --noinput
+	$(BIN)/python manage.py seed_demo
+	@echo "Cosell on http://127.0.0.1:8000 (web, worker and beat; Ctrl-C stops all three)"
+	$(BIN)/honcho --procfile Procfile start
+
+test: install
+	@DATABASE_URL="$${DATABASE_URL:-$(TEST_DATABASE_URL)}" REDIS_URL="$${REDIS_URL:-$(TEST_REDIS_URL)}" \
+		scripts/ensure_services.sh
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+	DATABASE_URL="$${DATABASE_URL:-$(TEST_DATABASE_URL)}" REDIS_URL="$${REDIS_URL:-$(TEST_REDIS_URL)}" \
+		$(BIN)/pytest $(PYTEST_ARGS)
+
+lint: install
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+
+format: install
+	$(BIN)/ruff check --fix .
+	$(BIN)/ruff format .
+
+# Extract and compile the translations (needs gettext's msgfmt; the compiled .mo files are
+# committed so that `make run` works without it).
+messages: install
+	$(BIN)/python manage.py makemessages --locale zh_Hans --no-obsolete --ignore '.venv/*' --ignore 'var/*' --ignore 'bench/*'
+	$(BIN)/python manage.py compilemessages --locale zh_Hans --ignore '.venv/*'
+
+clean:
+	rm -rf var .pytest_cache

@@ -1,0 +1,118 @@
+"""API plumbing: token authentication, pagination, one error shape, token login."""
+
+from django.contrib.auth import authenticate
+from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
+from django.http import Http404
+from django.utils.translation import gettext_lazy as _
+from drf_spectacular.utils import extend_schema, inline_serializer
+from rest_framework import exceptions, serializers, status
+from rest_framework.permissions import AllowAny
+from rest_framework.response import Response
+from rest_framework.throttling import ScopedRateThrottle
+from rest_framework.views import APIView
+from rest_framework.views import exception_handler as drf_exception_handler
+
+from .errors import DomainError, ValidationFailed
+from .models import ApiToken
+
+
+def _error_body(status_code: int, code: str, detail: str, errors=None, **extra) -> dict:
+    body = {"status": status_code, "code": code, "detail": detail}
+    if errors:
+        body["errors"] = errors
+    body.update({k: v for k, v in extra.items() if v not in (None, "")})
+    return body
+
+
+def exception_handler(exc, context):
+    """One error shape for every API error:
+    ``{"status", "code", "detail", "errors": {field: [messages]}, ...}``."""
+    if isinstance(exc, ValidationFailed):
+        return Response(
+            _error_body(400, exc.code, exc.message, exc.errors, **exc.extra), status=400
+        )
+    if isinstance(exc, DomainError):
+        return Response(
+            _error_body(exc.http_status, exc.code, exc.message, **exc.extra),
+            status=exc.http_status,
+        )
+    if isinstance(exc, Http404):
+        exc = exceptions.NotFound()
+    elif isinstance(exc, DjangoPermissionDenied):
+        exc = exceptions.PermissionDenied()
+    response = drf_exception_handler(exc, context)
+    if response is None:
+        return None
+    if isinstance(exc, exceptions.ValidationError):
+        data = exc.detail
+        if isinstance(data, list):
+            data = {"non_field_errors": data}
+        errors = {k: [str(m) for m in (v if isinstance(v, list) else [v])] for k, v in data.items()}
+        first_field = next(iter(errors), "")
+        detail = (
+            f"{first_field}: {errors[first_field][0]}" if first_field else str(_("Invalid input."))
+        )
+        response.data = _error_body(response.status_code, "invalid", detail, errors)
+    else:
+        detail = response.data.get("detail", "") if isinstance(response.data, dict) else ""
+        code = getattr(detail, "code", None) or getattr(exc, "default_code", "error")
+        response.data = _error_body(response.status_code, str(code), str(detail))
+    return response
+
+
+ErrorSerializer = inline_serializer(
+    name="Error",
+    fields={
+        "status": serializers.IntegerField(),
+        "code": serializers.CharField(),
+        "detail": serializers.CharField(),
+        "errors": serializers.DictField(
+            child=serializers.ListField(child=serializers.CharField()), required=False
+        ),
+    },
+)
+
+
+class TokenLoginSerializer(serializers.Serializer):
+    username = serializers.CharField()
+    password = serializers.CharField(style={"input_type": "password"}, trim_whitespace=False)
+    name = serializers.CharField(required=False, max_length=100, default="API")
+
+
+class ObtainTokenView(APIView):
+    """Exchange a username and password for a new API token."""
+
+    authentication_classes: list = []
+    permission_classes = [AllowAny]
+    throttle_classes = [ScopedRateThrottle]
+    throttle_scope = "auth"
+
+    @extend_schema(
+        request=TokenLoginSerializer,
+        responses={
+            201: inline_serializer("Token", {"token": serializers.CharField()}),
+            400: ErrorSerializer,
+            429: ErrorSerializer,
+        },
+        auth=[],
+        tags=["auth"],
+    )
+    def post(self, request):
+        serializer = TokenLoginSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        user = authenticate(
+            request._request,
+            username=serializer.validated_data["username"],
+            password=serializer.validated_data["password"],
+        )
+        if getattr(request._request, "axes_locked_out", False):
+            raise exceptions.Throttled(detail=_("Too many failed logins. Try again later."))
+        if user is None or not user.is_active:
+            raise exceptions.ValidationError(
+                {"non_field_errors": [_("Unable to log in with these credentials.")]}
+            )
+        raw, key_hash, prefix = ApiToken.generate()
+        ApiToken.objects.create(
+            user=user, name=serializer.validated_data["name"], key_hash=key_hash, prefix=prefix
+        )
+        return Response({"token": raw}, status=status.HTTP_201_CREATED)

@@ -1,0 +1,37 @@
+from celery import shared_task
+from django.conf import settings
+from django.contrib.auth.tokens import default_token_generator
+from django.core.mail import send_mail
+from django.template.loader import render_to_string
+from django.urls import reverse
+from django.utils import translation
+from django.utils.encoding import force_bytes
+from django.utils.http import urlsafe_base64_encode
+
+from .models import Membership
+
+
+@shared_task(name="partners.member_send_invitation")
+def member_send_invitation(membership_id: int, base_url: str | None = None) -> bool:
+    """Mail an invited person the link to choose their password."""
+    membership = (
+        Membership.objects.select_related("user", "partner", "invited_by")
+        .filter(pk=membership_id, user__is_active=True)
+        .first()
+    )
+    if membership is None:
+        return False
+    user = membership.user
+    link = (base_url or getattr(settings, "COSELL_BASE_URL", "http://127.0.0.1:8000")) + reverse(
+        "password_reset_confirm",
+        kwargs={
+            "uidb64": urlsafe_base64_encode(force_bytes(user.pk)),
+            "token": default_token_generator.make_token(user),
+        },
+    )
+    with translation.override(settings.LANGUAGE_CODE):
+        context = {"membership": membership, "link": link}
+        subject = render_to_string("partners/mail/invitation_subject.txt", context).strip()
+        body = render_to_string("partners/mail/invitation.txt", context)
+    send_mail(subject, body, None, [user.email])
+    return True

@@ -1,0 +1,161 @@
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
+from django.http import HttpResponseRedirect, JsonResponse
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from cosell.core import clock
+from cosell.core.errors import DomainError, ValidationFailed
+
+from . import selectors, services
+from .forms import MemberInviteForm, MemberRoleForm
+from .models import Role
+
+
+def login_locked_out(request, original_response=None, credentials=None):
+    """What a locked-out login attempt sees (django-axes calls this)."""
+    if request.path.startswith("/api/"):
+        return JsonResponse(
+            {
+                "status": 429,
+                "code": "throttled",
+                "detail": _("Too many failed logins. Try again later."),
+            },
+            status=429,
+        )
+    return render(request, "registration/locked_out.html", status=429)
+
+
+@login_required
+def home(request):
+    """Each person's home: partner people, sellers and admins each see their own."""
+    role = request.user.role
+    if role in (Role.PARTNER_ADMIN, Role.PARTNER_USER):
+        return partner_home(request)
+    if role == Role.SELLER:
+        return seller_home(request)
+    if role == Role.ADMIN:
+        return redirect("admin:index")
+    return render(request, "partners/no_role.html", status=403)
+
+
+def partner_home(request):
+    partner = request.user.partner
+    context = {"partner": partner, "sections": home_sections(request, partner=partner)}
+    return render(request, "partners/partner_home.html", context)
+
+
+def seller_home(request):
+    seller = request.user.seller
+    context = {"seller": seller, "sections": home_sections(request, seller=seller)}
+    return render(request, "partners/seller_home.html", context)
+
+
+# Higher apps add their panels to the home pages without this app importing them.
+HOME_SECTIONS: list = []
+
+
+def home_sections(request, **kwargs) -> list[str]:
+    rendered = []
+    for section in HOME_SECTIONS:
+        html = section(request, **kwargs)
+        if html:
+            rendered.append(html)
+    return rendered
+
+
+def _require_partner(request):
+    partner = selectors.partner_for_user(user=request.user)
+    if partner is None:
+        raise PermissionDenied
+    return partner
+
+
+@login_required
+def member_list(request):
+    partner = _require_partner(request)
+    can_manage = request.user.has_perm("partners.manage_members", partner)
+    return render(
+        request,
+        "partners/members.html",
+        {
+            "partner": partner,
+            "members": selectors.membership_list(user=request.user),
+            "can_manage": can_manage,
+            "invite_form": MemberInviteForm() if can_manage else None,
+            "role_form_class": MemberRoleForm,
+        },
+    )
+
+
+@login_required
+def member_invite(request):
+    partner = _require_partner(request)
+    if not request.user.has_perm("partners.manage_members", partner):
+        raise PermissionDenied
+    form = MemberInviteForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            membership = services.member_invite(
+                partner=partner, inviter=request.user, now=clock.now(), **form.cleaned_data
+            )
+        except ValidationFailed as exc:
+            for field, errors in exc.errors.items():
+                for error in errors:
+                    form.add_error(field if field in form.fields else None, error)
+        else:
+            messages.success(
+                request,
+                _("Invitation sent to %(email)s.") % {"email": membership.user.email},
+            )
+            return HttpResponseRedirect(reverse("members"))
+    return render(
+        request,
+        "partners/member_invite.html",
+        {"partner": partner, "form": form},
+        status=400 if form.errors else 200,
+    )
+
+
+@login_required
+@require_POST
+def member_remove(request, membership_id: int):
+    partner = _require_partner(request)
+    membership = selectors.membership_get(user=request.user, membership_id=membership_id)
+    if not request.user.has_perm("partners.manage_members", partner):
+        raise PermissionDenied
+    try:
+        services.member_remove(membership_id=membership.pk, actor=request.user, now=clock.now())
+    except DomainError as exc:
+        messages.error(request, exc.message)
+    else:
+        messages.success(request, _("%(name)s was removed.") % {"name": membership.user})
+    return HttpResponseRedirect(reverse("members"))
+
+
+@login_required
+@require_POST
+def member_set_role(request, membership_id: int):
+    partner = _require_partner(request)
+    membership = selectors.membership_get(user=request.user, membership_id=membership_id)
+    if not request.user.has_perm("partners.manage_members", partner):
+        raise PermissionDenied
+    form = MemberRoleForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, _("Choose admin or member."))
+        return HttpResponseRedirect(reverse("members"))
+    try:
+        services.member_set_role(
+            membership_id=membership.pk,
+            role=form.cleaned_data["role"],
+            actor=request.user,
+            now=clock.now(),
+        )
+    except DomainError as exc:
+        messages.error(request, exc.message)
+    else:
+        messages.success(request, _("Role updated."))
+    return HttpResponseRedirect(reverse("members"))

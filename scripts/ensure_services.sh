@@ -1,0 +1,75 @@
+#!/usr/bin/env bash
+# Make PostgreSQL, Redis and Chromium available for the test suite: start what is installed but
+# not answering; install what is missing from Debian's packages when run as root; otherwise stop
+# with what to install. Reads DATABASE_URL and REDIS_URL.
+set -euo pipefail
+PY=.venv/bin/python
+DATABASE_URL="${DATABASE_URL:-postgres://postgres@127.0.0.1:5432/cosell}"
+REDIS_URL="${REDIS_URL:-redis://127.0.0.1:6379/0}"
+is_root() { [ "$(id -u)" = 0 ]; }
+apt_updated=""
+apt_install() {
+  if ! is_root || ! command -v apt-get >/dev/null; then
+    echo "Missing: $*. Install it (Debian: apt-get install $*) or run 'make test' as root." >&2
+    exit 1
+  fi
+  [ -n "$apt_updated" ] || { apt-get update -q; apt_updated=1; }
+  DEBIAN_FRONTEND=noninteractive apt-get install -y -q "$@"
+}
+wait_for() { # name, probe command...
+  local name=$1; shift
+  for _ in $(seq 1 30); do "$@" >/dev/null 2>&1 && return 0; sleep 1; done
+  echo "$name does not answer after starting it." >&2
+  exit 1
+}
+
+pg_probe() {
+  "$PY" - "$DATABASE_URL" <<'PYEOF'
+import sys, psycopg, urllib.parse as u
+url = u.urlparse(sys.argv[1])
+psycopg.connect(host=url.hostname or "127.0.0.1", port=url.port or 5432,
+                user=url.username or "postgres", password=url.password or None,
+                dbname="postgres", connect_timeout=3).close()
+PYEOF
+}
+redis_probe() { "$PY" -c "import redis,sys; redis.Redis.from_url(sys.argv[1], socket_connect_timeout=2).ping()" "$REDIS_URL"; }
+
+if ! pg_probe >/dev/null 2>&1; then
+  if ! ls /etc/postgresql/*/main >/dev/null 2>&1; then
+    echo "PostgreSQL is not installed; installing it from Debian's packages."
+    apt_install postgresql
+    version=$(ls /etc/postgresql | sort -V | tail -1)
+    # A cluster we just made: let the local test user in over TCP without a password.
+    sed -i -E 's/^(host\s+all\s+all\s+(127\.0\.0\.1\/32|::1\/128)\s+)\S+/\1trust/' \
+      "/etc/postgresql/$version/main/pg_hba.conf"
+  fi
+  echo "Starting PostgreSQL."
+  for version in $(ls /etc/postgresql); do
+    pg_ctlcluster --skip-systemctl-redirect "$version" main start 2>/dev/null \
+      || pg_ctlcluster "$version" main start 2>/dev/null || true
+  done
+  wait_for PostgreSQL pg_probe
+fi
+
+if ! redis_probe >/dev/null 2>&1; then
+  if ! command -v redis-server >/dev/null; then
+    echo "Redis is not installed; installing it from Debian's packages."
+    apt_install redis-server
+  fi
+  echo "Starting Redis."
+  mkdir -p /var/lib/redis /var/log/redis 2>/dev/null || true
+  redis-server --daemonize yes --bind 127.0.0.1 -::1 --port 6379 --save "" --appendonly no \
+    --dir /var/lib/redis --logfile /var/log/redis/cosell-test.log \
+    || redis-server --daemonize yes --bind 127.0.0.1 --port 6379 --save "" --appendonly no
+  wait_for Redis redis_probe
+fi
+
+if [ ! -x /usr/bin/chromium ]; then
+  echo "Chromium is not installed; installing it from Debian's packages (browser tests)."
+  apt_install chromium
+fi
+
+if ! command -v msgfmt >/dev/null; then
+  apt_install gettext || true
+fi
+echo "PostgreSQL, Redis and Chromium are ready."
