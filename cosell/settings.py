@@ -333,4 +333,8 @@ LOGGING = {
 }
 
 # Demo data loaders, in dependency order (``manage.py seed_demo``).
-COSELL_DEMO_SEEDERS = ["cosell.partners.demo.seed"]
+COSELL_DEMO_SEEDERS = [
+    "cosell.partners.demo.seed",
+    "offers.demo.seed",
+    "opportunities.demo.seed",
+]

@@ -13,6 +13,8 @@ admin.site.site_title = _("Cosell admin")
 api_v1 = [
     path("auth/token/", ObtainTokenView.as_view(), name="api-token"),
     path("me/", MeView.as_view(), name="api-me"),
+    path("", include("offers.api")),
+    path("", include("opportunities.api")),
 ]
 
 urlpatterns = [
@@ -23,5 +25,7 @@ urlpatterns = [
     path("api/v1/", include(api_v1)),
     path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),
     path("api/docs/", SpectacularSwaggerView.as_view(url_name="api-schema"), name="api-docs"),
+    path("offers/", include("offers.urls")),
+    path("", include("opportunities.urls")),
     path("", include("cosell.partners.urls")),
 ]

@@ -1,0 +1,2 @@
+def seed() -> list[tuple[str, str]]:
+    return []
