@@ -90,6 +90,7 @@ INSTALLED_APPS = [
     "axes",
     "cosell.core",
     "cosell.partners",
+    "cosell.webhooks",
     "offers",
     "opportunities",
 ]
@@ -309,10 +310,18 @@ CELERY_TIMEZONE = TIME_ZONE
 CELERY_BEAT_SCHEDULER = "django_celery_beat.schedulers:DatabaseScheduler"
 CELERY_TASK_ALWAYS_EAGER = env_bool("COSELL_CELERY_EAGER", False)
 
+# Webhooks: delivery to loopback, link-local and private addresses is refused unless this is set
+# (tests, on-premises receivers). Retries back off exponentially over about a day.
+WEBHOOKS_ALLOW_PRIVATE_TARGETS = env_bool("DJANGO_WEBHOOKS_ALLOW_PRIVATE_TARGETS", False)
+COSELL_WEBHOOK_MAX_ATTEMPTS = env_int("COSELL_WEBHOOK_MAX_ATTEMPTS", 12)
+COSELL_WEBHOOK_RETRY_BASE_SECONDS = env_int("COSELL_WEBHOOK_RETRY_BASE_SECONDS", 30)
+COSELL_WEBHOOK_TIMEOUT_SECONDS = env_int("COSELL_WEBHOOK_TIMEOUT_SECONDS", 5)
+
 # Periodic jobs by name (see cosell.core.periodic); beat runs each through one task, for "now".
 PERIODIC_JOB_SCHEDULES = {
     "sessions.clear_expired": crontab(minute=17, hour=3),
     "login_attempts.purge": crontab(minute=23),
+    "webhooks.dispatch": crontab(minute="*"),
 }
 CELERY_BEAT_SCHEDULE = {
     f"periodic: {name}": {

@@ -15,6 +15,7 @@ api_v1 = [
     path("me/", MeView.as_view(), name="api-me"),
     path("", include("offers.api")),
     path("", include("opportunities.api")),
+    path("", include("cosell.webhooks.api")),
 ]
 
 urlpatterns = [
@@ -27,5 +28,7 @@ urlpatterns = [
     path("api/docs/", SpectacularSwaggerView.as_view(url_name="api-schema"), name="api-docs"),
     path("offers/", include("offers.urls")),
     path("", include("opportunities.urls")),
+    path("account/", include("cosell.core.urls")),
+    path("webhooks/", include("cosell.webhooks.urls")),
     path("", include("cosell.partners.urls")),
 ]

@@ -1,0 +1,370 @@
+"""Writes about webhooks: endpoints, fanning the outbox out, delivery attempts, re-sends."""
+
+import logging
+import random
+import time
+from collections import defaultdict
+from datetime import datetime, timedelta
+
+from django.conf import settings
+from django.db import transaction
+from django.db.models import Q
+from django.utils.translation import gettext as _
+
+from cosell.core import audit
+from cosell.core.errors import ValidationFailed
+from cosell.partners.models import Partner
+
+from . import net, signing
+from .models import DeliveryAttempt, OutboxEvent, WebhookDelivery, WebhookEndpoint
+from .outbox import EVENT_TYPES, publish
+
+log = logging.getLogger(__name__)
+
+MAX_ENDPOINTS_PER_PARTNER = 20
+RETRYABLE_STATUS = frozenset({408, 429})
+Status = WebhookDelivery.Status
+
+
+def max_attempts() -> int:
+    return max(1, int(getattr(settings, "COSELL_WEBHOOK_MAX_ATTEMPTS", 12)))
+
+
+def retry_delay(attempts: int) -> timedelta:
+    """Exponential backoff with jitter after ``attempts`` failed attempts.
+
+    With the defaults (30 s base, 12 attempts) the last retry falls 17 to 21 hours after the
+    first attempt.
+    """
+    base = int(getattr(settings, "COSELL_WEBHOOK_RETRY_BASE_SECONDS", 30))
+    delay = min(base * 2 ** (attempts - 1), 6 * 3600)
+    return timedelta(seconds=delay + random.uniform(0, delay / 4))
+
+
+# Endpoints
+
+
+def _clean_events(events) -> list[str]:
+    if not isinstance(events, list | tuple) or not events:
+        raise ValidationFailed({"events": [_("Choose at least one event.")]})
+    unknown = sorted({str(e) for e in events} - EVENT_TYPES)
+    if unknown:
+        raise ValidationFailed(
+            {"events": [_("Unknown event: %(event)s.") % {"event": ", ".join(unknown)}]}
+        )
+    return [e for e in sorted(EVENT_TYPES) if e in set(events)]
+
+
+def _clean_url(url: str) -> str:
+    url = (url or "").strip()
+    if len(url) > 500:
+        raise ValidationFailed({"url": [_("Use at most 500 characters.")]})
+    try:
+        net.resolve(url)
+    except net.UnsafeTarget as exc:
+        raise ValidationFailed({"url": [str(exc)]}) from exc
+    return url
+
+
+def endpoint_create(
+    *, partner: Partner, actor, url: str, events: list[str], is_active: bool = True, now: datetime
+) -> WebhookEndpoint:
+    """Register an endpoint; its secret is generated here and shown to the caller once."""
+    url, events = _clean_url(url), _clean_events(events)
+    with transaction.atomic():
+        Partner.objects.select_for_update().get(pk=partner.pk)  # serialises the count check
+        if WebhookEndpoint.objects.filter(partner=partner).count() >= MAX_ENDPOINTS_PER_PARTNER:
+            raise ValidationFailed(
+                _("A partner can register at most %(count)d endpoints.")
+                % {"count": MAX_ENDPOINTS_PER_PARTNER}
+            )
+        endpoint = WebhookEndpoint.objects.create(
+            partner=partner, url=url, events=events, is_active=is_active, created_by=actor
+        )
+        audit.record(endpoint, "created", actor=actor, at=now, extra={"url": url, "events": events})
+    return endpoint
+
+
+def endpoint_update(*, endpoint_id: int, actor, now: datetime, **changes) -> WebhookEndpoint:
+    """Change an endpoint's url, events or active flag; an unchanged call changes nothing."""
+    unknown = set(changes) - {"url", "events", "is_active"}
+    if unknown:
+        raise ValidationFailed({name: [_("This field cannot be changed.")] for name in unknown})
+    if "url" in changes:
+        changes["url"] = _clean_url(changes["url"])
+    if "events" in changes:
+        changes["events"] = _clean_events(changes["events"])
+    if "is_active" in changes:
+        changes["is_active"] = bool(changes["is_active"])
+    with transaction.atomic():
+        endpoint = WebhookEndpoint.objects.select_for_update().get(pk=endpoint_id)
+        before = {name: getattr(endpoint, name) for name in changes}
+        changed = [name for name, value in changes.items() if before[name] != value]
+        if not changed:
+            return endpoint
+        for name in changed:
+            setattr(endpoint, name, changes[name])
+        endpoint.save(update_fields=changed)
+        audit.record(
+            endpoint,
+            "updated",
+            actor=actor,
+            at=now,
+            extra={name: {"from": before[name], "to": changes[name]} for name in changed},
+        )
+        if "is_active" in changed and endpoint.is_active:
+            # Deliveries that waited while it was off are due again.
+            transaction.on_commit(lambda: _queue_due_for_endpoint(endpoint.pk, now))
+    return endpoint
+
+
+def endpoint_delete(*, endpoint_id: int, actor, now: datetime) -> None:
+    """Delete an endpoint with its deliveries and their attempts."""
+    with transaction.atomic():
+        endpoint = WebhookEndpoint.objects.select_for_update().get(pk=endpoint_id)
+        audit.record(endpoint, "deleted", actor=actor, at=now, extra={"url": endpoint.url})
+        endpoint.delete()
+
+
+# Fan-out and delivery
+
+
+def outbox_dispatch(
+    *, now: datetime, event_ids: list[str] | None = None, limit: int = 500
+) -> list[int]:
+    """Turn undispatched outbox events into deliveries to their partner's subscribed, active
+    endpoints, and queue those after commit. Returns the new deliveries' ids.
+
+    Races: rows are taken with ``SKIP LOCKED`` and marked dispatched in the same transaction, so
+    two dispatchers never fan one event out twice (the unique (event, endpoint) constraint
+    backs this up). An event taken by one dispatcher is skipped by the other, which may thus
+    dispatch a later event about the same subject first: ``delivery_attempt`` holds a delivery
+    back while an earlier event about its subject is undispatched.
+    """
+    with transaction.atomic():
+        pending = OutboxEvent.objects.filter(dispatched_at__isnull=True)
+        if event_ids is not None:
+            pending = pending.filter(pk__in=event_ids)
+        events = list(
+            pending.select_for_update(skip_locked=True).order_by("created_at", "id")[:limit]
+        )
+        if not events:
+            return []
+        endpoints = defaultdict(list)
+        for endpoint in WebhookEndpoint.objects.filter(
+            partner_id__in={event.partner_id for event in events}, is_active=True
+        ):
+            endpoints[endpoint.partner_id].append(endpoint)
+        deliveries = WebhookDelivery.objects.bulk_create(
+            [
+                WebhookDelivery(event=event, endpoint=endpoint, next_attempt_at=now, created_at=now)
+                for event in events
+                for endpoint in endpoints[event.partner_id]
+                if event.type in endpoint.events
+            ]
+        )
+        OutboxEvent.objects.filter(pk__in=[event.pk for event in events]).update(dispatched_at=now)
+        ids = [delivery.pk for delivery in deliveries]
+        transaction.on_commit(lambda: queue_deliveries(ids, now))
+    return ids
+
+
+def queue_deliveries(delivery_ids: list[int], now: datetime | None = None) -> int:
+    """Queue one attempt task per delivery; never raises. Returns how many were queued."""
+    from . import tasks
+
+    at = now.isoformat() if now is not None else None
+    return sum(publish(tasks.delivery_attempt, pk, at) for pk in delivery_ids)
+
+
+def _queue_due_for_endpoint(endpoint_id: int, now: datetime) -> None:
+    ids = list(
+        WebhookDelivery.objects.filter(
+            endpoint_id=endpoint_id, status=Status.PENDING, next_attempt_at__lte=now
+        ).values_list("pk", flat=True)[:1000]
+    )
+    queue_deliveries(ids, now)
+
+
+def _earlier_than(event: OutboxEvent, prefix: str = "") -> Q:
+    return Q(**{f"{prefix}created_at__lt": event.created_at}) | Q(
+        **{f"{prefix}created_at": event.created_at, f"{prefix}id__lt": event.pk}
+    )
+
+
+def _waits_for_earlier(delivery: WebhookDelivery) -> bool:
+    """Whether an earlier event about the same subject still has to reach this endpoint."""
+    event, endpoint = delivery.event, delivery.endpoint
+    same_subject = {"subject_type": event.subject_type, "subject_id": event.subject_id}
+    earlier_delivery = (
+        WebhookDelivery.objects.filter(
+            endpoint_id=endpoint.pk,
+            status=Status.PENDING,
+            **{f"event__{key}": value for key, value in same_subject.items()},
+        )
+        .filter(_earlier_than(event, "event__"))
+        .exclude(pk=delivery.pk)
+    )
+    earlier_undispatched = OutboxEvent.objects.filter(
+        partner_id=endpoint.partner_id,
+        dispatched_at__isnull=True,
+        type__in=endpoint.events,
+        **same_subject,
+    ).filter(_earlier_than(event))
+    return earlier_delivery.exists() or earlier_undispatched.exists()
+
+
+def _next_for_subject(delivery: WebhookDelivery) -> list[int]:
+    event = delivery.event
+    following = (
+        WebhookDelivery.objects.filter(
+            endpoint_id=delivery.endpoint_id,
+            status=Status.PENDING,
+            event__subject_type=event.subject_type,
+            event__subject_id=event.subject_id,
+        )
+        .order_by("event__created_at", "event_id")
+        .values_list("pk", flat=True)[:1]
+    )
+    return list(following)
+
+
+def delivery_attempt(*, delivery_id: int, now: datetime) -> WebhookDelivery | None:
+    """Make one attempt of a due delivery and record it; returns None when it is not ours to do.
+
+    Races: the delivery row is locked with ``SKIP LOCKED`` for the whole attempt (the POST is
+    bounded by short timeouts), so two workers never send the same attempt: the second one finds
+    nothing to do. Only pending, due deliveries of active endpoints are attempted, and never
+    while an earlier event about the same subject is still on its way to the same endpoint.
+    """
+    with transaction.atomic():
+        delivery = (
+            WebhookDelivery.objects.select_for_update(skip_locked=True, of=("self",))
+            .select_related("event", "endpoint")
+            .filter(pk=delivery_id, status=Status.PENDING, next_attempt_at__lte=now)
+            .first()
+        )
+        if delivery is None or not delivery.endpoint.is_active:
+            return None
+        if _waits_for_earlier(delivery):
+            return delivery
+        event, endpoint = delivery.event, delivery.endpoint
+        raw_body = signing.body(event)
+        # The receiver checks the timestamp against its own clock: it is the real time of the
+        # request, whatever instant the job runs for.
+        timestamp = int(time.time())
+        try:
+            target = net.resolve(endpoint.url)
+        except net.UnsafeTarget as exc:
+            response = net.Response(status_code=None, body=b"", error=str(exc), duration_ms=0)
+            refused = True
+        else:
+            refused = False
+            response = net.post(
+                target,
+                raw_body,
+                signing.headers(
+                    event_id=str(event.pk),
+                    secret=endpoint.secret,
+                    timestamp=timestamp,
+                    raw_body=raw_body,
+                ),
+                timeout=float(getattr(settings, "COSELL_WEBHOOK_TIMEOUT_SECONDS", 5)),
+            )
+        DeliveryAttempt.objects.create(
+            delivery=delivery,
+            at=now,
+            status_code=response.status_code,
+            duration_ms=response.duration_ms,
+            response_excerpt=response.body.decode("utf-8", "replace")[:4096],
+            error=response.error[:500],
+        )
+        code = response.status_code
+        delivery.attempts += 1
+        delivery.last_status_code = code
+        delivery.next_attempt_at = None
+        if code is not None and 200 <= code < 300:
+            delivery.status = Status.SUCCEEDED
+        elif refused or (code is not None and code < 500 and code not in RETRYABLE_STATUS):
+            delivery.status = Status.FAILED
+        elif delivery.attempts >= max_attempts():
+            delivery.status = Status.GAVE_UP
+        else:
+            delivery.next_attempt_at = now + retry_delay(delivery.attempts)
+        delivery.save(update_fields=["attempts", "last_status_code", "next_attempt_at", "status"])
+
+        if delivery.status == Status.SUCCEEDED and endpoint.failing:
+            WebhookEndpoint.objects.filter(pk=endpoint.pk).update(failing=False, failing_since=None)
+            audit.record(endpoint, "recovered", job="webhooks.delivery", at=now)
+        elif delivery.status == Status.GAVE_UP:
+            _endpoint_mark_failing(endpoint, delivery, now)
+        if delivery.is_finished:
+            following = _next_for_subject(delivery)
+            if following:
+                transaction.on_commit(lambda: queue_deliveries(following, now))
+    return delivery
+
+
+def _endpoint_mark_failing(
+    endpoint: WebhookEndpoint, delivery: WebhookDelivery, now: datetime
+) -> None:
+    """Mark the endpoint failing; its partner's admins are mailed when it starts failing."""
+    started = WebhookEndpoint.objects.filter(pk=endpoint.pk, failing=False).update(
+        failing=True, failing_since=now
+    )
+    if not started:
+        return
+    audit.record(
+        endpoint,
+        "failing",
+        job="webhooks.delivery",
+        at=now,
+        reason=_("Delivery %(id)s gave up after %(attempts)d attempts.")
+        % {"id": delivery.pk, "attempts": delivery.attempts},
+    )
+    from . import tasks
+
+    transaction.on_commit(lambda: publish(tasks.endpoint_notify_failing, endpoint.pk, delivery.pk))
+
+
+def delivery_resend(*, delivery_id: int, actor, now: datetime) -> WebhookDelivery:
+    """Send a finished delivery again, with the same event id and a fresh set of attempts.
+
+    A pending delivery is already on its way and is returned unchanged.
+    """
+    with transaction.atomic():
+        delivery = (
+            WebhookDelivery.objects.select_for_update(of=("self",))
+            .select_related("endpoint")
+            .get(pk=delivery_id)
+        )
+        if delivery.status == Status.PENDING:
+            return delivery
+        before = delivery.status
+        delivery.status, delivery.attempts, delivery.next_attempt_at = Status.PENDING, 0, now
+        delivery.save(update_fields=["status", "attempts", "next_attempt_at"])
+        audit.record(
+            delivery.endpoint,
+            "delivery_resent",
+            frm=before,
+            to=Status.PENDING,
+            actor=actor,
+            at=now,
+            extra={"delivery_id": delivery.pk, "event_id": str(delivery.event_id)},
+        )
+        transaction.on_commit(lambda: queue_deliveries([delivery.pk], now))
+    return delivery
+
+
+def deliveries_due(*, now: datetime, exclude: set[int] = frozenset(), limit: int = 5000) -> int:
+    """Queue an attempt for every pending delivery due at ``now``; returns how many."""
+    ids = [
+        pk
+        for pk in WebhookDelivery.objects.filter(
+            status=Status.PENDING, next_attempt_at__lte=now, endpoint__is_active=True
+        )
+        .order_by("next_attempt_at", "pk")
+        .values_list("pk", flat=True)[:limit]
+        if pk not in exclude
+    ]
+    return queue_deliveries(ids, now)

@@ -1,0 +1,138 @@
+"""Webhooks in the browser, for partner admins."""
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
+from django.core.paginator import Paginator
+from django.http import HttpResponseRedirect
+from django.shortcuts import render
+from django.urls import reverse
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from cosell.core import clock
+from cosell.core.errors import DomainError, ValidationFailed
+from cosell.partners.rules import is_partner_admin
+
+from . import selectors, services
+from .forms import EndpointEditForm, EndpointForm
+
+SECRET_SESSION_KEY = "webhooks.new_secret"
+
+
+def _require_partner_admin(request):
+    if not is_partner_admin(request.user):
+        raise PermissionDenied
+    return request.user.membership.partner
+
+
+def _form_errors(form, exc: ValidationFailed) -> None:
+    for field, errors in exc.errors.items():
+        for error in errors:
+            form.add_error(field if field in form.fields else None, error)
+
+
+@login_required
+def endpoint_list(request):
+    partner = _require_partner_admin(request)
+    endpoints = selectors.endpoint_list(user=request.user)
+    return render(request, "webhooks/list.html", {"partner": partner, "endpoints": endpoints})
+
+
+@login_required
+def endpoint_create(request):
+    partner = _require_partner_admin(request)
+    form = EndpointForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            endpoint = services.endpoint_create(
+                partner=partner, actor=request.user, now=clock.now(), **form.cleaned_data
+            )
+        except ValidationFailed as exc:
+            _form_errors(form, exc)
+        else:
+            # Shown once, on the next page: a reload does not show it again.
+            request.session[SECRET_SESSION_KEY] = {"id": endpoint.pk, "secret": endpoint.secret}
+            messages.success(request, _("Endpoint registered."))
+            return HttpResponseRedirect(reverse("webhooks:detail", args=[endpoint.pk]))
+    return render(
+        request,
+        "webhooks/create.html",
+        {"partner": partner, "form": form},
+        status=400 if form.errors else 200,
+    )
+
+
+def _detail(request, endpoint, form=None, status=200):
+    new_secret = request.session.pop(SECRET_SESSION_KEY, None)
+    if new_secret and new_secret.get("id") != endpoint.pk:
+        new_secret = None
+    deliveries = Paginator(selectors.delivery_list(endpoint=endpoint), 25).get_page(
+        request.GET.get("page")
+    )
+    form = form or EndpointEditForm(
+        initial={"events": endpoint.events, "is_active": endpoint.is_active}
+    )
+    return render(
+        request,
+        "webhooks/detail.html",
+        {
+            "endpoint": endpoint,
+            "form": form,
+            "deliveries": deliveries,
+            "secret": new_secret["secret"] if new_secret else None,
+        },
+        status=status,
+    )
+
+
+@login_required
+def endpoint_detail(request, endpoint_id: int):
+    _require_partner_admin(request)
+    endpoint = selectors.endpoint_get(user=request.user, endpoint_id=endpoint_id)
+    return _detail(request, endpoint)
+
+
+@login_required
+@require_POST
+def endpoint_update(request, endpoint_id: int):
+    _require_partner_admin(request)
+    endpoint = selectors.endpoint_get(user=request.user, endpoint_id=endpoint_id)
+    form = EndpointEditForm(request.POST)
+    if form.is_valid():
+        try:
+            services.endpoint_update(
+                endpoint_id=endpoint.pk, actor=request.user, now=clock.now(), **form.cleaned_data
+            )
+        except ValidationFailed as exc:
+            _form_errors(form, exc)
+        else:
+            messages.success(request, _("Endpoint saved."))
+            return HttpResponseRedirect(reverse("webhooks:detail", args=[endpoint.pk]))
+    return _detail(request, endpoint, form=form, status=400)
+
+
+@login_required
+def endpoint_delete(request, endpoint_id: int):
+    _require_partner_admin(request)
+    endpoint = selectors.endpoint_get(user=request.user, endpoint_id=endpoint_id)
+    if request.method == "POST":
+        services.endpoint_delete(endpoint_id=endpoint.pk, actor=request.user, now=clock.now())
+        messages.success(request, _("Endpoint deleted."))
+        return HttpResponseRedirect(reverse("webhooks:list"))
+    return render(request, "webhooks/delete.html", {"endpoint": endpoint})
+
+
+@login_required
+@require_POST
+def delivery_resend(request, endpoint_id: int, delivery_id: int):
+    _require_partner_admin(request)
+    endpoint = selectors.endpoint_get(user=request.user, endpoint_id=endpoint_id)
+    delivery = selectors.delivery_get(endpoint=endpoint, delivery_id=delivery_id)
+    try:
+        services.delivery_resend(delivery_id=delivery.pk, actor=request.user, now=clock.now())
+    except DomainError as exc:
+        messages.error(request, exc.message)
+    else:
+        messages.success(request, _("The delivery will be sent again."))
+    return HttpResponseRedirect(reverse("webhooks:detail", args=[endpoint.pk]))
