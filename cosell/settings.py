@@ -321,6 +321,8 @@ COSELL_WEBHOOK_TIMEOUT_SECONDS = env_int("COSELL_WEBHOOK_TIMEOUT_SECONDS", 5)
 PERIODIC_JOB_SCHEDULES = {
     "sessions.clear_expired": crontab(minute=17, hour=3),
     "login_attempts.purge": crontab(minute=23),
+    "offers.reevaluate_all": crontab(minute=30, hour=2),
+    "offers.badge_propagate": crontab(minute=0, hour=4),
     "webhooks.dispatch": crontab(minute="*"),
 }
 CELERY_BEAT_SCHEDULE = {
@@ -340,6 +342,11 @@ LOGGING = {
     "root": {"handlers": ["console"], "level": os.environ.get("DJANGO_LOG_LEVEL", "INFO")},
     "loggers": {"axes": {"level": "WARNING"}},
 }
+
+# Offers: the Preferred solution badge propagates in runs this many days apart; co-sell
+# documents may be at most this large.
+BADGE_PROPAGATION_DAYS = env_int("COSELL_BADGE_PROPAGATION_DAYS", 30)
+COSELL_MAX_UPLOAD_MB = env_int("COSELL_MAX_UPLOAD_MB", 20)
 
 # Demo data loaders, in dependency order (``manage.py seed_demo``).
 COSELL_DEMO_SEEDERS = [

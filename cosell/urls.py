@@ -5,7 +5,7 @@ from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 
 from cosell.core.api import ObtainTokenView
 from cosell.core.health import healthz
-from cosell.partners.api import MeView
+from cosell.partners.api import MeView, PartnerDetailView
 
 admin.site.site_header = _("Cosell administration")
 admin.site.site_title = _("Cosell admin")
@@ -13,6 +13,7 @@ admin.site.site_title = _("Cosell admin")
 api_v1 = [
     path("auth/token/", ObtainTokenView.as_view(), name="api-token"),
     path("me/", MeView.as_view(), name="api-me"),
+    path("partners/<int:pk>/", PartnerDetailView.as_view(), name="api-partner"),
     path("", include("offers.api")),
     path("", include("opportunities.api")),
     path("", include("cosell.webhooks.api")),

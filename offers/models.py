@@ -138,6 +138,11 @@ class Offer(models.Model):
         default=CoSellStatus.NOT_READY,
         editable=False,
     )
+    # Requirement codes missing at the last evaluation (None: never evaluated), so that a move
+    # up can name the requirement that was just met.
+    co_sell_unmet = models.JSONField(
+        _("missing requirements"), null=True, blank=True, editable=False
+    )
     status_changed_at = models.DateTimeField(
         _("status changed"), null=True, blank=True, editable=False
     )

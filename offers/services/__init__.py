@@ -1,0 +1,38 @@
+"""Writes about offers: every state change goes through one of these functions."""
+
+from .contacts import (
+    MAX_IMPORT_BYTES,
+    contacts_parse_csv,
+    countries_normalize,
+    offer_contact_add,
+    offer_contact_delete,
+    offer_contacts_import,
+)
+from .documents import offer_document_delete, offer_document_upload
+from .offers import (
+    EDITABLE_FIELDS,
+    offer_create,
+    offer_set_technical_validation,
+    offer_update,
+    queue_evaluation,
+)
+from .status import badge_propagate, offer_status_evaluate, offers_reevaluate_all
+
+__all__ = [
+    "EDITABLE_FIELDS",
+    "MAX_IMPORT_BYTES",
+    "badge_propagate",
+    "contacts_parse_csv",
+    "countries_normalize",
+    "offer_contact_add",
+    "offer_contact_delete",
+    "offer_contacts_import",
+    "offer_create",
+    "offer_document_delete",
+    "offer_document_upload",
+    "offer_set_technical_validation",
+    "offer_status_evaluate",
+    "offer_update",
+    "offers_reevaluate_all",
+    "queue_evaluation",
+]

@@ -1,0 +1,211 @@
+"""Applying the status engine to offers, and the Preferred solution badge's life cycle."""
+
+from datetime import datetime
+
+from django.conf import settings
+from django.db import transaction
+from django.db.models import Prefetch
+from django.utils import translation
+
+from cosell.core import audit
+
+from .. import tasks
+from ..badges import next_propagation_run
+from ..benefits import badge_eligible
+from ..models import BadgeState, Offer, OfferContact, OfferDocument
+from ..status_engine import RANK, Evaluation, deciding_requirement, evaluate
+
+BATCH_SIZE = 500
+EVALUATE_JOB = "offers.status_evaluate"
+REEVALUATE_ALL_JOB = "offers.reevaluate_all"
+PROPAGATE_JOB = "offers.badge_propagate"
+
+
+def badge_next(state: str, eligible: bool, now: datetime) -> tuple[str, datetime | None] | None:
+    """The badge's next (state, due at) when eligibility is ``eligible``; None: no change.
+
+    Eligible: none -> pending (appears at the next propagation run), removal_pending -> visible.
+    Not eligible: pending -> none (it never appeared), visible -> removal_pending.
+    """
+    if eligible and state == BadgeState.NONE:
+        return BadgeState.PENDING, next_propagation_run(now)
+    if eligible and state == BadgeState.REMOVAL_PENDING:
+        return BadgeState.VISIBLE, None
+    if not eligible and state == BadgeState.PENDING:
+        return BadgeState.NONE, None
+    if not eligible and state == BadgeState.VISIBLE:
+        return BadgeState.REMOVAL_PENDING, next_propagation_run(now)
+    return None
+
+
+def _needs_change(offer: Offer, evaluation: Evaluation, now: datetime) -> bool:
+    return (
+        offer.co_sell_status != evaluation.status
+        or offer.co_sell_unmet != evaluation.unmet
+        or badge_next(offer.badge_state, badge_eligible(evaluation.status, offer.partner), now)
+        is not None
+    )
+
+
+def _apply(offer: Offer, evaluation: Evaluation, *, now: datetime, actor, job: str) -> Offer:
+    """Write what ``evaluation`` changes on the locked ``offer``, with its audit events."""
+    fields: list[str] = []
+    old_status = offer.co_sell_status
+    if evaluation.status != old_status:
+        decider = deciding_requirement(
+            old_status=old_status,
+            evaluation=evaluation,
+            previously_unmet=offer.co_sell_unmet or [],
+        )
+        direction = "up" if RANK[evaluation.status] >= RANK[old_status] else "down"
+        with translation.override(settings.LANGUAGE_CODE):
+            reason = f"{decider.code}: {decider.detail}" if decider else ""
+        offer.co_sell_status = evaluation.status
+        offer.status_changed_at = now
+        fields += ["co_sell_status", "status_changed_at"]
+        audit.record(
+            offer,
+            "co_sell_status_changed",
+            frm=old_status,
+            to=evaluation.status,
+            actor=actor,
+            job=job,
+            at=now,
+            reason=reason,
+            extra={
+                "requirement": decider.code if decider else "",
+                "direction": direction,
+                "unmet": evaluation.unmet,
+            },
+        )
+        offer_id, new_status = offer.pk, evaluation.status
+        requirement = decider.code if decider else ""
+        transaction.on_commit(
+            lambda: tasks.offer_status_notify.delay(
+                offer_id, old_status, new_status, requirement, direction
+            )
+        )
+    move = badge_next(offer.badge_state, badge_eligible(evaluation.status, offer.partner), now)
+    if move is not None:
+        old_badge = offer.badge_state
+        offer.badge_state, offer.badge_due_at = move
+        if offer.badge_state == BadgeState.NONE:
+            offer.badge_visible_since = None
+        fields += ["badge_state", "badge_due_at", "badge_visible_since"]
+        audit.record(
+            offer,
+            "badge_changed",
+            frm=old_badge,
+            to=offer.badge_state,
+            actor=actor,
+            job=job,
+            at=now,
+            reason=f"co_sell_status: {evaluation.status}",
+            extra={"due_at": offer.badge_due_at.isoformat() if offer.badge_due_at else None},
+        )
+    if offer.co_sell_unmet != evaluation.unmet:
+        offer.co_sell_unmet = evaluation.unmet
+        fields.append("co_sell_unmet")
+    if fields:
+        offer.save(update_fields=fields)
+    return offer
+
+
+def offer_status_evaluate(*, offer_id: int, now: datetime, actor=None, job: str = "") -> Offer:
+    """Move the offer to the co-sell status the engine gives it, and keep its badge in step.
+
+    Unchanged when the status, the missing requirements and the badge already agree with the
+    engine, so running it again is harmless. The row lock serialises it against other
+    evaluations, edits and the badge propagation job.
+    """
+    with transaction.atomic():
+        offer = (
+            Offer.objects.select_for_update(of=("self",)).select_related("partner").get(pk=offer_id)
+        )
+        kinds = list(offer.documents.values_list("kind", flat=True))
+        roles = list(offer.contacts.values_list("role", flat=True))
+        evaluation = evaluate(offer, offer.partner, kinds, roles)
+        if not _needs_change(offer, evaluation, now):
+            return offer
+        return _apply(offer, evaluation, now=now, actor=actor, job=job or EVALUATE_JOB)
+
+
+def offers_reevaluate_all(*, now: datetime, partner_id: int | None = None) -> int:
+    """Re-evaluate every offer (or one partner's); write only those whose outcome changes.
+
+    One pass reads the offers with their partners, document kinds and contact roles in chunks;
+    the few that change go through ``offer_status_evaluate`` (locked, audited, mailed).
+    """
+    offers = (
+        Offer.objects.select_related("partner")
+        .prefetch_related(
+            Prefetch("documents", queryset=OfferDocument.objects.only("id", "offer_id", "kind")),
+            Prefetch("contacts", queryset=OfferContact.objects.only("id", "offer_id", "role")),
+        )
+        .order_by("pk")
+    )
+    if partner_id is not None:
+        offers = offers.filter(partner_id=partner_id)
+    due = [
+        offer.pk
+        for offer in offers.iterator(chunk_size=BATCH_SIZE)
+        if _needs_change(
+            offer,
+            evaluate(offer, offer.partner, offer.documents.all(), offer.contacts.all()),
+            now,
+        )
+    ]
+    for offer_id in due:
+        offer_status_evaluate(offer_id=offer_id, now=now, job=REEVALUATE_ALL_JOB)
+    return len(due)
+
+
+PROPAGATION = {
+    BadgeState.PENDING: BadgeState.VISIBLE,
+    BadgeState.REMOVAL_PENDING: BadgeState.NONE,
+}
+
+
+def badge_propagate(*, now: datetime) -> int:
+    """Publish pending badges and take down those marked for removal, for the run due by ``now``.
+
+    Set-based: one query finds what is due; each batch is locked, re-checked against the same
+    condition (an evaluation may have moved the badge meanwhile), bulk-updated and audited in
+    one transaction. A second run for the same instant finds nothing due.
+    """
+    due_filter = {"badge_state__in": list(PROPAGATION), "badge_due_at__lte": now}
+    due_ids = list(Offer.objects.filter(**due_filter).order_by("pk").values_list("pk", flat=True))
+    changed = 0
+    for start in range(0, len(due_ids), BATCH_SIZE):
+        batch = due_ids[start : start + BATCH_SIZE]
+        with transaction.atomic():
+            offers = list(
+                Offer.objects.select_for_update()
+                .filter(pk__in=batch, **due_filter)
+                .only("id", "badge_state", "badge_due_at", "badge_visible_since")
+            )
+            events = []
+            for offer in offers:
+                old = offer.badge_state
+                offer.badge_state = PROPAGATION[old]
+                offer.badge_visible_since = (
+                    offer.badge_due_at if offer.badge_state == BadgeState.VISIBLE else None
+                )
+                events.append(
+                    audit.build(
+                        offer,
+                        "badge_changed",
+                        frm=old,
+                        to=offer.badge_state,
+                        job=PROPAGATE_JOB,
+                        at=now,
+                        reason=f"propagation run {offer.badge_due_at.isoformat()}",
+                    )
+                )
+                offer.badge_due_at = None
+            Offer.objects.bulk_update(
+                offers, ["badge_state", "badge_due_at", "badge_visible_since"]
+            )
+            audit.bulk_record(events)
+            changed += len(offers)
+    return changed

@@ -1,0 +1,313 @@
+"""The co-sell status engine: one pure function from an offer's facts to the status it qualifies
+for and a checklist a partner understands.
+
+``evaluate`` takes plain data (an offer, its partner, its document kinds and contact roles) and
+runs no query, so the same answer comes out of a page, the API, a task and a test.
+"""
+
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from decimal import Decimal
+from typing import Any
+
+from django.utils.translation import gettext_lazy as _
+
+from .models import (
+    AZURE_IP_TYPES,
+    BIZAPPS_TYPES,
+    SERVICES_TYPES,
+    CoSellStatus,
+    Offer,
+    OfferContact,
+    OfferDocument,
+    OfferType,
+)
+
+REVENUE_THRESHOLD_USD = Decimal("100000")
+# Transactable offers of these types pass technical validation by default.
+VALIDATED_BY_DEFAULT_TYPES = frozenset(
+    {OfferType.AZURE_VIRTUAL_MACHINE, OfferType.AZURE_APPLICATION}
+)
+ISV_CONNECT_ENROLLED = frozenset({"standard", "premium"})
+
+
+class Code:
+    """Stable requirement codes (API clients and audit events use them)."""
+
+    PARTNER_ID = "partner_id"
+    BUSINESS_PROFILE = "business_profile"
+    OFFER_LIVE = "offer_live"
+    ONE_PAGER = "one_pager"
+    PITCH_DECK = "pitch_deck"
+    SALES_CONTACT = "sales_contact"
+    SERVICES_DESIGNATION = "services_designation"
+    NOT_OFFICE_ADD_IN = "not_office_add_in"
+    AZURE_IP_TYPE = "azure_ip_type"
+    SOLUTION_TYPE_IP = "solution_type_ip"
+    AZURE_REVENUE = "azure_revenue"
+    TECHNICAL_VALIDATION = "technical_validation"
+    ARCHITECTURE_DIAGRAM = "architecture_diagram"
+    BIZAPPS_TYPE = "bizapps_type"
+    ISV_CONNECT = "isv_connect"
+    ISV_CONNECT_PREMIUM = "isv_connect_premium"
+
+
+@dataclass(frozen=True)
+class Requirement:
+    code: str
+    met: bool
+    detail: Any  # a lazy translatable sentence
+    # The status this requirement belongs to: co_sell_ready, azure_ip_incentive,
+    # bizapps_standard or bizapps_premium.
+    level: str = CoSellStatus.CO_SELL_READY
+
+    def as_dict(self) -> dict:
+        return {"code": self.code, "met": self.met, "detail": str(self.detail), "level": self.level}
+
+
+@dataclass(frozen=True)
+class Evaluation:
+    status: str
+    checklist: list[Requirement] = field(default_factory=list)
+
+    @property
+    def unmet(self) -> list[str]:
+        return [r.code for r in self.checklist if not r.met]
+
+    def requirements_for(self, status: str) -> list[Requirement]:
+        """The requirements that all hold when an offer has ``status``."""
+        levels = LEVELS_NEEDED.get(status, ())
+        return [r for r in self.checklist if r.level in levels]
+
+    def next_missing(self) -> Requirement | None:
+        """The first requirement still missing on the offer's way up, if any."""
+        by_code = {r.code: r for r in self.checklist}
+        if self.status == CoSellStatus.NOT_READY:
+            track = self.requirements_for(CoSellStatus.CO_SELL_READY)
+        elif self.status == CoSellStatus.CO_SELL_READY and by_code[Code.AZURE_IP_TYPE].met:
+            track = [r for r in self.checklist if r.level == CoSellStatus.AZURE_IP_INCENTIVE]
+        elif self.status == CoSellStatus.CO_SELL_READY and by_code[Code.BIZAPPS_TYPE].met:
+            track = [r for r in self.checklist if r.level == CoSellStatus.BIZAPPS_STANDARD]
+        elif self.status == CoSellStatus.BIZAPPS_STANDARD:
+            track = [by_code[Code.ISV_CONNECT_PREMIUM]]
+        else:
+            track = []
+        return next((r for r in track if not r.met), None)
+
+
+LEVELS_NEEDED = {
+    CoSellStatus.NOT_READY: (),
+    CoSellStatus.CO_SELL_READY: (CoSellStatus.CO_SELL_READY,),
+    CoSellStatus.AZURE_IP_INCENTIVE: (CoSellStatus.CO_SELL_READY, CoSellStatus.AZURE_IP_INCENTIVE),
+    CoSellStatus.BIZAPPS_STANDARD: (CoSellStatus.CO_SELL_READY, CoSellStatus.BIZAPPS_STANDARD),
+    CoSellStatus.BIZAPPS_PREMIUM: (
+        CoSellStatus.CO_SELL_READY,
+        CoSellStatus.BIZAPPS_STANDARD,
+        CoSellStatus.BIZAPPS_PREMIUM,
+    ),
+}
+# Only for telling a move up from a move down.
+RANK = {
+    CoSellStatus.NOT_READY: 0,
+    CoSellStatus.CO_SELL_READY: 1,
+    CoSellStatus.BIZAPPS_STANDARD: 2,
+    CoSellStatus.AZURE_IP_INCENTIVE: 3,
+    CoSellStatus.BIZAPPS_PREMIUM: 3,
+}
+
+
+def _kind(item) -> str:
+    return str(getattr(item, "kind", item))
+
+
+def _role(item) -> str:
+    return str(getattr(item, "role", item))
+
+
+def _req(code: str, met: bool, yes, no, level=CoSellStatus.CO_SELL_READY) -> Requirement:
+    return Requirement(code=code, met=bool(met), detail=yes if met else no, level=level)
+
+
+def technical_validation_passed(offer) -> bool:
+    if offer.technical_validation == Offer.TechnicalValidation.PASSED:
+        return True
+    return bool(offer.transactable and offer.offer_type in VALIDATED_BY_DEFAULT_TYPES)
+
+
+def evaluate(offer, partner, documents: Iterable, contacts: Iterable) -> Evaluation:
+    """The co-sell status ``offer`` qualifies for, and why.
+
+    ``documents`` are the offer's documents (or their kinds), ``contacts`` its contacts (or their
+    roles). Every requirement of every status is in the checklist, met or not, in a fixed order.
+    """
+    kinds = {_kind(d) for d in documents}
+    roles = {_role(c) for c in contacts}
+    offer_type = offer.offer_type
+    tier = str(partner.isv_connect_tier or "none")
+    services_offer = offer_type in SERVICES_TYPES
+
+    ready = [
+        _req(
+            Code.PARTNER_ID,
+            partner.partner_id,
+            _("Your partner has a PartnerID."),
+            _("Your partner needs a PartnerID; ask the portal's administrators to add it."),
+        ),
+        _req(
+            Code.BUSINESS_PROFILE,
+            partner.business_profile_complete,
+            _("Your business profile is complete."),
+            _("Complete your business profile in Partner Center."),
+        ),
+        _req(
+            Code.OFFER_LIVE,
+            offer.listing_state == Offer.ListingState.LIVE,
+            _("The offer is live on the store."),
+            _("Publish the offer: it must be live on the store, not a draft."),
+        ),
+        _req(
+            Code.ONE_PAGER,
+            OfferDocument.Kind.ONE_PAGER in kinds,
+            _("A one-pager is uploaded."),
+            _("Upload a one-pager that describes the solution."),
+        ),
+        _req(
+            Code.PITCH_DECK,
+            OfferDocument.Kind.PITCH_DECK in kinds,
+            _("A pitch deck is uploaded."),
+            _("Upload a pitch deck for Microsoft sellers."),
+        ),
+        _req(
+            Code.SALES_CONTACT,
+            OfferContact.Role.SALES in roles,
+            _("At least one sales contact is listed."),
+            _("Add at least one contact with the sales role."),
+        ),
+        _req(
+            Code.SERVICES_DESIGNATION,
+            not services_offer or partner.solutions_partner_designation,
+            _("Services offers need a solutions partner designation; yours has one.")
+            if services_offer
+            else _("No solutions partner designation is needed for this type of offer."),
+            _("Services offers need a solutions partner designation, which your partner lacks."),
+        ),
+        _req(
+            Code.NOT_OFFICE_ADD_IN,
+            not offer.is_office_add_in,
+            _("The offer is not an Office add-in."),
+            _("Office add-ins are never eligible for co-sell."),
+        ),
+    ]
+
+    azure_level = CoSellStatus.AZURE_IP_INCENTIVE
+    revenue_met = partner.acr_trailing_12m_usd >= REVENUE_THRESHOLD_USD or (
+        offer.transactable and offer.billed_revenue_12m_usd >= REVENUE_THRESHOLD_USD
+    )
+    azure = [
+        _req(
+            Code.AZURE_IP_TYPE,
+            offer_type in AZURE_IP_TYPES,
+            _("The offer type can earn the Azure IP co-sell incentive."),
+            _(
+                "Only Azure application, Azure container, Azure virtual machine, IoT Edge "
+                "module and SaaS offers can earn the Azure IP co-sell incentive."
+            ),
+            azure_level,
+        ),
+        _req(
+            Code.SOLUTION_TYPE_IP,
+            offer.solution_type == Offer.SolutionType.IP,
+            _("The solution type is IP (software)."),
+            _("Set the solution type to IP (software)."),
+            azure_level,
+        ),
+        _req(
+            Code.AZURE_REVENUE,
+            revenue_met,
+            _(
+                "Azure consumed revenue, or the offer's billed marketplace revenue, reaches "
+                "USD 100,000 over the last 12 months."
+            ),
+            _(
+                "Reach USD 100,000 of Azure consumed revenue over the last 12 months (or, for a "
+                "transactable offer, USD 100,000 of billed marketplace revenue)."
+            ),
+            azure_level,
+        ),
+        _req(
+            Code.TECHNICAL_VALIDATION,
+            technical_validation_passed(offer),
+            _("Technical validation passed: the solution is mostly repeatable IP on Azure."),
+            _(
+                "Pass technical validation: more than half of the solution must be repeatable "
+                "IP running on Azure. Microsoft reviews it after you submit it."
+            ),
+            azure_level,
+        ),
+        _req(
+            Code.ARCHITECTURE_DIAGRAM,
+            OfferDocument.Kind.ARCHITECTURE_DIAGRAM in kinds,
+            _("A reference architecture diagram is uploaded."),
+            _("Upload a reference architecture diagram."),
+            azure_level,
+        ),
+    ]
+
+    bizapps = [
+        _req(
+            Code.BIZAPPS_TYPE,
+            offer_type in BIZAPPS_TYPES,
+            _("The offer type can earn the Business Applications co-sell incentive."),
+            _(
+                "Only Dynamics 365 apps on Dataverse and Power Apps and Dynamics 365 Operations "
+                "apps can earn the Business Applications co-sell incentive."
+            ),
+            CoSellStatus.BIZAPPS_STANDARD,
+        ),
+        _req(
+            Code.ISV_CONNECT,
+            tier in ISV_CONNECT_ENROLLED,
+            _("Your partner is enrolled in ISV Connect."),
+            _("Enroll in the ISV Connect program (standard or premium tier)."),
+            CoSellStatus.BIZAPPS_STANDARD,
+        ),
+        _req(
+            Code.ISV_CONNECT_PREMIUM,
+            tier == "premium",
+            _("Your partner is in the ISV Connect premium tier."),
+            _("Move to the ISV Connect premium tier for the premium incentive."),
+            CoSellStatus.BIZAPPS_PREMIUM,
+        ),
+    ]
+
+    checklist = ready + azure + bizapps
+
+    def all_met(reqs):
+        return all(r.met for r in reqs)
+
+    if not all_met(ready):
+        status = CoSellStatus.NOT_READY
+    elif all_met(azure):
+        status = CoSellStatus.AZURE_IP_INCENTIVE
+    elif all_met(bizapps[:2]):
+        status = CoSellStatus.BIZAPPS_PREMIUM if bizapps[2].met else CoSellStatus.BIZAPPS_STANDARD
+    else:
+        status = CoSellStatus.CO_SELL_READY
+    return Evaluation(status=status, checklist=checklist)
+
+
+def deciding_requirement(
+    *, old_status: str, evaluation: Evaluation, previously_unmet: Iterable[str]
+) -> Requirement | None:
+    """The requirement that decided a move from ``old_status`` to ``evaluation.status``.
+
+    Up: a requirement of the new status that was missing before and is met now. Down: a
+    requirement of the old status that is missing now (preferably one that just lapsed).
+    """
+    before = set(previously_unmet)
+    new_status = evaluation.status
+    if RANK[new_status] >= RANK[old_status] and new_status != CoSellStatus.NOT_READY:
+        gained = evaluation.requirements_for(new_status)
+        return next((r for r in gained if r.code in before), gained[-1] if gained else None)
+    lost = [r for r in evaluation.requirements_for(old_status) if not r.met]
+    return next((r for r in lost if r.code not in before), lost[0] if lost else None)

@@ -1,0 +1,298 @@
+"""Browser pages of offers. Thin: selectors read, services write, rules decide."""
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
+from django.core.paginator import Paginator
+from django.http import FileResponse, HttpResponseRedirect
+from django.shortcuts import render
+from django.template.loader import render_to_string
+from django.urls import reverse
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from cosell.core import clock
+from cosell.core.errors import DomainError, ValidationFailed
+
+from . import selectors, services
+from .badges import next_propagation_run
+from .forms import (
+    ContactForm,
+    ContactsImportForm,
+    DocumentUploadForm,
+    OfferForm,
+    TechnicalValidationForm,
+)
+from .models import BadgeState, CoSellStatus, Offer, OfferType
+from .services.contacts import MAX_IMPORT_BYTES, CsvImportFailed
+
+
+def home_section(request, partner=None, seller=None) -> str:
+    """The offers panel of a partner's or seller's home page."""
+    if partner is None and seller is None:
+        return ""
+    offers = selectors.offer_list(user=request.user)
+    counts = selectors.offer_status_counts(offers=offers)
+    rows = [(code, label, counts.get(code, 0)) for code, label in CoSellStatus.choices]
+    context = {
+        "status_rows": rows if partner is not None else [r for r in rows if r[2]],
+        "total": sum(counts.values()),
+        "upcoming": list(selectors.badge_changes_upcoming(offers=offers)[:5])
+        if partner is not None
+        else [],
+        "next_run": next_propagation_run(clock.now()),
+        "partner": partner,
+        "seller": seller,
+    }
+    return render_to_string("offers/home_section.html", context, request=request)
+
+
+def _form_errors(form, exc: ValidationFailed) -> None:
+    for field, errors in exc.errors.items():
+        for error in errors:
+            form.add_error(field if field in form.fields else None, error)
+
+
+def _detail(offer_id: int) -> HttpResponseRedirect:
+    return HttpResponseRedirect(reverse("offers:detail", args=[offer_id]))
+
+
+def _managed_offer(request, offer_id: int) -> Offer:
+    """An offer the user sees (else 404) and manages (else 403)."""
+    offer = selectors.offer_get(user=request.user, offer_id=offer_id)
+    if not request.user.has_perm("offers.manage_offer", offer):
+        raise PermissionDenied
+    return offer
+
+
+@login_required
+def offer_list(request):
+    offers = selectors.offer_list(user=request.user).order_by("name", "id")
+    status = request.GET.get("status", "")
+    if status in CoSellStatus.values:
+        offers = offers.filter(co_sell_status=status)
+    offer_type = request.GET.get("type", "")
+    if offer_type in OfferType.values:
+        offers = offers.filter(offer_type=offer_type)
+    page = Paginator(offers, 50).get_page(request.GET.get("page"))
+    partner = request.user.partner
+    return render(
+        request,
+        "offers/offer_list.html",
+        {
+            "page": page,
+            "offers": page.object_list,
+            "status": status,
+            "offer_type": offer_type,
+            "statuses": CoSellStatus.choices,
+            "types": OfferType.choices,
+            "can_create": partner is not None
+            and request.user.has_perm("offers.manage_offer", partner),
+            "show_partner": partner is None,
+        },
+    )
+
+
+@login_required
+def offer_detail(request, offer_id: int):
+    offer = selectors.offer_get(user=request.user, offer_id=offer_id)
+    user = request.user
+    can_manage = user.has_perm("offers.manage_offer", offer)
+    can_files = user.has_perm("offers.download_document", offer)
+    context = {
+        "offer": offer,
+        "co_sell": selectors.offer_co_sell(offer=offer),
+        "can_manage": can_manage,
+        "can_files": can_files,
+        "documents": selectors.document_list(offer=offer) if can_files else [],
+        "contacts": selectors.contact_list(offer=offer),
+        "history": selectors.offer_history(offer=offer)[:50] if can_files else [],
+        "upload_form": DocumentUploadForm() if can_manage else None,
+        "validation_form": TechnicalValidationForm(
+            initial={"technical_validation": offer.technical_validation}
+        )
+        if user.has_perm("offers.set_technical_validation")
+        else None,
+        "badge_states": BadgeState,
+    }
+    return render(request, "offers/offer_detail.html", context)
+
+
+@login_required
+def offer_create(request):
+    partner = request.user.partner
+    if partner is None or not request.user.has_perm("offers.manage_offer", partner):
+        raise PermissionDenied
+    form = OfferForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            offer = services.offer_create(
+                partner=partner, actor=request.user, now=clock.now(), **form.cleaned_data
+            )
+        except ValidationFailed as exc:
+            _form_errors(form, exc)
+        else:
+            messages.success(request, _("Offer created; its co-sell status is being checked."))
+            return _detail(offer.pk)
+    return render(
+        request,
+        "offers/offer_form.html",
+        {"form": form, "offer": None},
+        status=400 if form.errors else 200,
+    )
+
+
+@login_required
+def offer_edit(request, offer_id: int):
+    offer = _managed_offer(request, offer_id)
+    form = OfferForm(request.POST or None, instance=offer)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.offer_update(
+                offer_id=offer.pk, actor=request.user, now=clock.now(), **form.cleaned_data
+            )
+        except ValidationFailed as exc:
+            _form_errors(form, exc)
+        else:
+            messages.success(request, _("Offer saved."))
+            return _detail(offer.pk)
+    return render(
+        request,
+        "offers/offer_form.html",
+        {"form": form, "offer": offer},
+        status=400 if form.errors else 200,
+    )
+
+
+@login_required
+@require_POST
+def offer_set_technical_validation(request, offer_id: int):
+    offer = selectors.offer_get(user=request.user, offer_id=offer_id)
+    if not request.user.has_perm("offers.set_technical_validation"):
+        raise PermissionDenied
+    form = TechnicalValidationForm(request.POST)
+    if form.is_valid():
+        services.offer_set_technical_validation(
+            offer_id=offer.pk,
+            value=form.cleaned_data["technical_validation"],
+            actor=request.user,
+            now=clock.now(),
+        )
+        messages.success(request, _("Technical validation saved."))
+    else:
+        messages.error(request, _("Choose a technical validation result."))
+    return _detail(offer.pk)
+
+
+@login_required
+def document_upload(request, offer_id: int):
+    offer = _managed_offer(request, offer_id)
+    form = DocumentUploadForm(request.POST or None, request.FILES or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            document = services.offer_document_upload(
+                offer_id=offer.pk,
+                kind=form.cleaned_data["kind"],
+                upload=form.cleaned_data["file"],
+                actor=request.user,
+                now=clock.now(),
+            )
+        except ValidationFailed as exc:
+            _form_errors(form, exc)
+        else:
+            messages.success(
+                request, _("%(name)s was uploaded.") % {"name": document.original_name}
+            )
+            return _detail(offer.pk)
+    return render(
+        request,
+        "offers/document_upload.html",
+        {"form": form, "offer": offer},
+        status=400 if form.errors else 200,
+    )
+
+
+@login_required
+def document_download(request, offer_id: int, document_id: int):
+    """Stream a document to the offer's partner and staff; 404 for everyone else."""
+    document = selectors.document_get(user=request.user, offer_id=offer_id, document_id=document_id)
+    return FileResponse(
+        document.file.open("rb"),
+        as_attachment=True,
+        filename=document.original_name,
+        content_type=document.content_type,
+    )
+
+
+@login_required
+@require_POST
+def document_delete(request, offer_id: int, document_id: int):
+    document = selectors.document_get(user=request.user, offer_id=offer_id, document_id=document_id)
+    _managed_offer(request, offer_id)
+    services.offer_document_delete(document_id=document.pk, actor=request.user, now=clock.now())
+    messages.success(request, _("%(name)s was deleted.") % {"name": document.original_name})
+    return _detail(offer_id)
+
+
+@login_required
+def contact_add(request, offer_id: int):
+    offer = _managed_offer(request, offer_id)
+    form = ContactForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.offer_contact_add(
+                offer_id=offer.pk, actor=request.user, now=clock.now(), **form.cleaned_data
+            )
+        except ValidationFailed as exc:
+            _form_errors(form, exc)
+        else:
+            messages.success(request, _("Contact added."))
+            return _detail(offer.pk)
+    return render(
+        request,
+        "offers/contact_form.html",
+        {"form": form, "offer": offer},
+        status=400 if form.errors else 200,
+    )
+
+
+@login_required
+def contacts_import(request, offer_id: int):
+    offer = _managed_offer(request, offer_id)
+    form = ContactsImportForm(request.POST or None, request.FILES or None)
+    problems: list[dict] = []
+    if request.method == "POST" and form.is_valid():
+        try:
+            contacts = services.offer_contacts_import(
+                offer_id=offer.pk,
+                content=form.cleaned_data["file"].read(MAX_IMPORT_BYTES + 1),
+                actor=request.user,
+                now=clock.now(),
+            )
+        except CsvImportFailed as exc:
+            problems = exc.rows
+            form.add_error(None, _("Nothing was imported: correct the rows below and try again."))
+        except DomainError as exc:
+            form.add_error(None, exc.message)
+        else:
+            messages.success(
+                request,
+                _("%(count)s contacts imported.") % {"count": len(contacts)},
+            )
+            return _detail(offer.pk)
+    return render(
+        request,
+        "offers/contacts_import.html",
+        {"form": form, "offer": offer, "problems": problems},
+        status=400 if form.errors else 200,
+    )
+
+
+@login_required
+@require_POST
+def contact_delete(request, offer_id: int, contact_id: int):
+    contact = selectors.contact_get(user=request.user, offer_id=offer_id, contact_id=contact_id)
+    _managed_offer(request, offer_id)
+    services.offer_contact_delete(contact_id=contact.pk, actor=request.user, now=clock.now())
+    messages.success(request, _("Contact removed."))
+    return _detail(offer_id)
