@@ -1,6 +1,6 @@
 import factory
 
-from offers.models import CoSellStatus, Offer, OfferContact, OfferType
+from offers.models import CoSellStatus, Offer, OfferContact, OfferDocument, OfferType
 from tests.partners.factories import PartnerFactory
 
 
@@ -29,3 +29,21 @@ class OfferContactFactory(factory.django.DjangoModelFactory):
     email = factory.Sequence(lambda n: f"contact{n}@example.com")
     role = OfferContact.Role.SALES
     countries = ["OOO"]
+
+
+PDF_BYTES = b"%PDF-1.4\n1 0 obj\n<< /Type /Catalog >>\nendobj\ntrailer\n<< /Root 1 0 R >>\n%%EOF\n"
+
+
+class OfferDocumentFactory(factory.django.DjangoModelFactory):
+    """A stored document (fixture only: uploads through the service are checked)."""
+
+    class Meta:
+        model = OfferDocument
+
+    offer = factory.SubFactory(OfferFactory)
+    kind = OfferDocument.Kind.ONE_PAGER
+    original_name = factory.LazyAttribute(lambda d: f"{d.kind}.pdf")
+    extension = "pdf"
+    content_type = "application/pdf"
+    size = len(PDF_BYTES)
+    file = factory.django.FileField(data=PDF_BYTES, filename="doc.pdf")
