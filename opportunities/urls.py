@@ -1,4 +1,22 @@
-from django.urls import path  # noqa: F401
+from django.urls import path
+
+from . import views
 
 app_name = "opportunities"
-urlpatterns: list = []
+urlpatterns = [
+    path("pipeline/", views.pipeline, name="pipeline"),
+    path("opportunities/new/", views.opportunity_create, name="opportunity_create"),
+    path("opportunities/<int:pk>/", views.opportunity_detail, name="opportunity_detail"),
+    path("opportunities/<int:pk>/edit/", views.opportunity_edit, name="opportunity_edit"),
+    path("opportunities/<int:pk>/invite/", views.opportunity_invite, name="opportunity_invite"),
+    path("opportunities/<int:pk>/upgrade/", views.opportunity_upgrade, name="opportunity_upgrade"),
+    path("opportunities/<int:pk>/close/", views.opportunity_close, name="opportunity_close"),
+    path("opportunities/<int:pk>/stage/", views.opportunity_stage, name="opportunity_stage"),
+    path("leads/", views.lead_inbox, name="lead_inbox"),
+    path("leads/queue/", views.lead_queue, name="lead_queue"),
+    path("leads/send/", views.lead_send, name="lead_send"),
+    path("leads/<int:pk>/", views.lead_detail, name="lead_detail"),
+    path("leads/<int:pk>/accept/", views.lead_accept, name="lead_accept"),
+    path("leads/<int:pk>/decline/", views.lead_decline, name="lead_decline"),
+    path("leads/<int:pk>/withdraw/", views.lead_withdraw, name="lead_withdraw"),
+]

@@ -1,0 +1,11 @@
+"""The opportunities and leads API, under /api/v1/."""
+
+from rest_framework.routers import SimpleRouter
+
+from .views import LeadViewSet, OpportunityViewSet
+
+router = SimpleRouter()
+router.register("opportunities", OpportunityViewSet, basename="api-opportunity")
+router.register("leads", LeadViewSet, basename="api-lead")
+
+urlpatterns = router.urls

@@ -1,0 +1,297 @@
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+from django_countries import countries
+from rest_framework import serializers
+
+from ..models import (
+    AssessmentType,
+    Category,
+    CustomerSize,
+    ErrorReason,
+    HelpNeeded,
+    Lead,
+    LostReason,
+    Opportunity,
+    OpportunitySolution,
+    PurchaseIntent,
+    Stage,
+    TeamMember,
+)
+from ..selectors import lead_contact_visible, lead_is_incoming
+
+currency_field_kwargs = {
+    "max_length": 3,
+    "min_length": 3,
+    "help_text": _("ISO 4217 code, e.g. USD"),
+}
+
+
+class CurrencyField(serializers.RegexField):
+    def __init__(self, **kwargs):
+        super().__init__(
+            r"^[A-Z]{3}$",
+            error_messages={"invalid": _("Use a three-letter ISO 4217 code.")},
+            **kwargs,
+        )
+
+
+class SolutionInputSerializer(serializers.Serializer):
+    offer_id = serializers.IntegerField(required=False)
+    kind = serializers.ChoiceField(
+        choices=[OpportunitySolution.Kind.MICROSOFT, OpportunitySolution.Kind.THIRD_PARTY],
+        required=False,
+    )
+    name = serializers.CharField(required=False, max_length=200)
+
+    def validate(self, attrs):
+        if attrs.get("offer_id") is None and not (attrs.get("kind") and attrs.get("name")):
+            raise serializers.ValidationError(
+                _("Give offer_id, or kind (microsoft or third_party) and name.")
+            )
+        return attrs
+
+
+class OpportunityFieldsSerializer(serializers.Serializer):
+    """The editable fields, shared by create and partial update."""
+
+    name = serializers.CharField(max_length=200)
+    customer_name = serializers.CharField(max_length=200)
+    customer_address = serializers.CharField(max_length=300, required=False, allow_blank=True)
+    customer_country = serializers.ChoiceField(
+        choices=list(countries), required=False, allow_blank=True
+    )
+    customer_size = serializers.ChoiceField(
+        choices=CustomerSize.choices, required=False, allow_blank=True
+    )
+    customer_duns = serializers.CharField(max_length=40, required=False, allow_blank=True)
+    contact_consent = serializers.BooleanField(required=False)
+    contact_name = serializers.CharField(max_length=200, required=False, allow_blank=True)
+    contact_email = serializers.EmailField(required=False, allow_blank=True)
+    contact_phone = serializers.CharField(max_length=40, required=False, allow_blank=True)
+    value = serializers.DecimalField(
+        max_digits=14, decimal_places=2, min_value=0, required=False, allow_null=True
+    )
+    currency = CurrencyField(required=False)
+    close_date = serializers.DateField(required=False, allow_null=True)
+    notes = serializers.CharField(required=False, allow_blank=True)
+    help_needed = serializers.ListField(
+        child=serializers.ChoiceField(choices=HelpNeeded.choices), required=False
+    )
+    assessment_type = serializers.ChoiceField(
+        choices=AssessmentType.choices, required=False, allow_blank=True
+    )
+    crm_id = serializers.CharField(max_length=100, required=False, allow_blank=True)
+    purchase_intent = serializers.ChoiceField(choices=PurchaseIntent.choices, required=False)
+    solutions = SolutionInputSerializer(many=True, required=False)
+
+
+class OpportunityCreateSerializer(OpportunityFieldsSerializer):
+    category = serializers.ChoiceField(choices=Category.choices)
+    solutions = SolutionInputSerializer(many=True)
+    invite_partner_ids = serializers.ListField(child=serializers.IntegerField(), required=False)
+    confirm_duplicate = serializers.BooleanField(required=False, default=False)
+
+
+class InviteSerializer(serializers.Serializer):
+    partner_id = serializers.IntegerField()
+
+
+class UpgradeSerializer(serializers.Serializer):
+    category = serializers.ChoiceField(choices=Category.choices)
+    partner_ids = serializers.ListField(child=serializers.IntegerField(), required=False)
+    assessment_type = serializers.ChoiceField(
+        choices=AssessmentType.choices, required=False, allow_blank=True
+    )
+
+
+class CloseSerializer(serializers.Serializer):
+    outcome = serializers.ChoiceField(
+        choices=[Opportunity.Status.WON, Opportunity.Status.LOST, Opportunity.Status.ERROR]
+    )
+    reason = serializers.ChoiceField(
+        choices=sorted(set(LostReason.values) | set(ErrorReason.values)),
+        required=False,
+        allow_blank=True,
+    )
+    notes = serializers.CharField(required=False, allow_blank=True)
+
+
+class StageSerializer(serializers.Serializer):
+    stage = serializers.ChoiceField(choices=Stage.choices)
+
+
+class PartnerRefSerializer(serializers.Serializer):
+    id = serializers.IntegerField()
+    name = serializers.CharField()
+
+
+class SolutionSerializer(serializers.ModelSerializer):
+    name = serializers.CharField(source="label")
+
+    class Meta:
+        model = OpportunitySolution
+        fields = ["kind", "offer_id", "name"]
+
+
+class TeamMemberSerializer(serializers.ModelSerializer):
+    name = serializers.CharField(source="user.__str__")
+
+    class Meta:
+        model = TeamMember
+        fields = ["user_id", "name", "role", "added_at"]
+
+
+class ContactSerializer(serializers.Serializer):
+    name = serializers.CharField()
+    email = serializers.CharField()
+    phone = serializers.CharField()
+
+
+class OpportunitySerializer(serializers.ModelSerializer):
+    partner = PartnerRefSerializer()
+    customer_country = serializers.CharField(source="customer_country.code")
+    contact = serializers.SerializerMethodField()
+    progress = serializers.IntegerField()
+    solutions = SolutionSerializer(many=True)
+    team = TeamMemberSerializer(many=True)
+    deal_registration_eligible = serializers.BooleanField()
+
+    class Meta:
+        model = Opportunity
+        fields = [
+            "id",
+            "name",
+            "category",
+            "status",
+            "stage",
+            "progress",
+            "partner",
+            "customer_name",
+            "customer_address",
+            "customer_country",
+            "customer_size",
+            "customer_duns",
+            "contact_consent",
+            "contact",
+            "value",
+            "currency",
+            "close_date",
+            "notes",
+            "help_needed",
+            "assessment_type",
+            "crm_id",
+            "purchase_intent",
+            "solutions",
+            "team",
+            "close_reason",
+            "close_notes",
+            "closed_at",
+            "deal_registration_eligible",
+            "version",
+            "created_at",
+            "updated_at",
+        ]
+
+    def get_contact(self, obj) -> ContactSerializer(allow_null=True):  # type: ignore[valid-type]
+        if not obj.contact_consent:
+            return None
+        return {"name": obj.contact_name, "email": obj.contact_email, "phone": obj.contact_phone}
+
+
+class LeadSerializer(serializers.ModelSerializer):
+    direction = serializers.SerializerMethodField()
+    opportunity = serializers.SerializerMethodField()
+    sender = serializers.SerializerMethodField()
+    receiver_partner = PartnerRefSerializer(allow_null=True)
+    receiver_seller = serializers.SerializerMethodField()
+    in_queue = serializers.BooleanField()
+    customer = serializers.SerializerMethodField()
+    contact = serializers.SerializerMethodField()
+    time_left_seconds = serializers.SerializerMethodField()
+    answered_by = serializers.SerializerMethodField()
+
+    class Meta:
+        model = Lead
+        fields = [
+            "id",
+            "status",
+            "source",
+            "direction",
+            "opportunity",
+            "sender",
+            "receiver",
+            "receiver_partner",
+            "receiver_seller",
+            "in_queue",
+            "title",
+            "call_to_action",
+            "offer_id",
+            "customer",
+            "contact",
+            "value",
+            "currency",
+            "close_date",
+            "notes",
+            "sent_at",
+            "expires_at",
+            "time_left_seconds",
+            "reminded_at",
+            "answered_at",
+            "answered_by",
+            "decline_reason",
+            "decline_notes",
+        ]
+
+    @property
+    def _user(self):
+        return self.context["request"].user
+
+    def get_direction(self, obj) -> str:
+        return "incoming" if lead_is_incoming(self._user, obj) else "outgoing"
+
+    def get_opportunity(self, obj) -> PartnerRefSerializer(allow_null=True):  # type: ignore[valid-type]
+        if obj.opportunity_id is None:
+            return None
+        return {"id": obj.opportunity_id, "name": obj.opportunity.name}
+
+    def get_sender(self, obj) -> dict:
+        return {
+            "partner": (
+                {"id": obj.sender_partner_id, "name": obj.sender_partner.name}
+                if obj.sender_partner_id
+                else None
+            ),
+            "user": str(obj.sender_user) if obj.sender_user_id else None,
+        }
+
+    def get_receiver_seller(self, obj) -> str | None:
+        return str(obj.receiver_seller.user) if obj.receiver_seller_id else None
+
+    def get_customer(self, obj) -> dict:
+        return obj.customer()
+
+    def get_contact(self, obj) -> ContactSerializer(allow_null=True):  # type: ignore[valid-type]
+        if not lead_contact_visible(self._user, obj):
+            return None
+        return obj.contact()
+
+    def get_time_left_seconds(self, obj) -> int | None:
+        left = obj.time_left(self.context.get("now") or timezone.now())
+        return None if left is None else int(left.total_seconds())
+
+    def get_answered_by(self, obj) -> str | None:
+        return str(obj.answered_by) if obj.answered_by_id else None
+
+
+class LeadAcceptSerializer(serializers.Serializer):
+    value = serializers.DecimalField(
+        max_digits=14, decimal_places=2, min_value=0, required=False, allow_null=True
+    )
+    currency = CurrencyField(required=False)
+    close_date = serializers.DateField(required=False, allow_null=True)
+    notes = serializers.CharField(required=False, allow_blank=True)
+
+
+class LeadDeclineSerializer(serializers.Serializer):
+    reason = serializers.ChoiceField(choices=LostReason.choices)
+    notes = serializers.CharField()

@@ -1,0 +1,299 @@
+import django_filters
+from django.db.models import Q
+from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
+from rest_framework import mixins, status, viewsets
+from rest_framework.decorators import action
+from rest_framework.response import Response
+
+from cosell.core import clock
+from cosell.core.api import ErrorSerializer
+from cosell.core.errors import PreconditionFailed
+
+from .. import selectors, services
+from ..models import Category, Lead, Opportunity, Stage
+from .serializers import (
+    CloseSerializer,
+    InviteSerializer,
+    LeadAcceptSerializer,
+    LeadDeclineSerializer,
+    LeadSerializer,
+    OpportunityCreateSerializer,
+    OpportunityFieldsSerializer,
+    OpportunitySerializer,
+    StageSerializer,
+    UpgradeSerializer,
+)
+
+ERRORS = {
+    400: OpenApiResponse(ErrorSerializer, description="Invalid input, by field."),
+    403: OpenApiResponse(ErrorSerializer, description="Not yours to do."),
+    404: OpenApiResponse(ErrorSerializer, description="Not found or outside your reach."),
+    409: OpenApiResponse(
+        ErrorSerializer,
+        description="The current state does not allow this (``current_status`` says why), "
+        "or a duplicate (``duplicate_of``).",
+    ),
+}
+PRECONDITION = {
+    412: OpenApiResponse(ErrorSerializer, description="Stale If-Match: reload and retry.")
+}
+
+
+class OpportunityFilter(django_filters.FilterSet):
+    category = django_filters.ChoiceFilter(choices=Category.choices)
+    status = django_filters.ChoiceFilter(choices=Opportunity.Status.choices)
+    stage = django_filters.ChoiceFilter(choices=Stage.choices)
+    close_date = django_filters.DateFromToRangeFilter()
+    search = django_filters.CharFilter(method="filter_search", label="name or customer")
+
+    class Meta:
+        model = Opportunity
+        fields = ["category", "status", "stage", "close_date"]
+
+    def filter_search(self, queryset, name, value):
+        return queryset.filter(Q(name__icontains=value) | Q(customer_name__icontains=value))
+
+
+class LeadFilter(django_filters.FilterSet):
+    status = django_filters.ChoiceFilter(choices=Lead.Status.choices)
+    direction = django_filters.ChoiceFilter(
+        choices=[("incoming", "incoming"), ("outgoing", "outgoing")], method="filter_direction"
+    )
+
+    class Meta:
+        model = Lead
+        fields = ["status", "direction"]
+
+    def filter_direction(self, queryset, name, value):
+        return queryset & selectors.lead_list(user=self.request.user, direction=value)
+
+
+def _if_match_version(request, opportunity_id) -> int | None:
+    """The version an ``If-Match`` names (``"<id>-<version>"``); a malformed or foreign one can
+    never match."""
+    header = request.headers.get("If-Match", "").strip()
+    if not header or header == "*":
+        return None
+    tag = header.split(",")[0].strip().removeprefix("W/").strip('"')
+    obj_id, _, version = tag.partition("-")
+    if obj_id != str(opportunity_id) or not version.isdigit():
+        raise PreconditionFailed("If-Match does not name this opportunity's current version.")
+    return int(version)
+
+
+def _with_etag(response: Response, opportunity: Opportunity) -> Response:
+    response["ETag"] = opportunity.etag
+    return response
+
+
+class OpportunityViewSet(
+    mixins.ListModelMixin,
+    mixins.RetrieveModelMixin,
+    viewsets.GenericViewSet,
+):
+    """Opportunities of your partner (and deals you were invited to or joined)."""
+
+    serializer_class = OpportunitySerializer
+    filterset_class = OpportunityFilter
+    http_method_names = ["get", "post", "patch", "head", "options"]
+
+    def get_queryset(self):
+        return selectors.opportunity_list(user=self.request.user)
+
+    def _fresh(self, pk) -> Opportunity:
+        return selectors.opportunity_get(user=self.request.user, opportunity_id=pk)
+
+    def _respond(self, opportunity: Opportunity, code=status.HTTP_200_OK) -> Response:
+        opportunity = self._fresh(opportunity.pk)
+        return _with_etag(
+            Response(OpportunitySerializer(opportunity).data, status=code), opportunity
+        )
+
+    @extend_schema(
+        parameters=[OpenApiParameter("search", str, description="name or customer contains")],
+        tags=["opportunities"],
+    )
+    def list(self, request, *args, **kwargs):
+        return super().list(request, *args, **kwargs)
+
+    @extend_schema(responses={200: OpportunitySerializer, **ERRORS}, tags=["opportunities"])
+    def retrieve(self, request, pk=None):
+        return self._respond(self._fresh(pk))
+
+    @extend_schema(
+        request=OpportunityCreateSerializer,
+        responses={201: OpportunitySerializer, **ERRORS},
+        tags=["opportunities"],
+        description="Create and share a deal. A likely duplicate answers 409 with "
+        "``duplicate_of`` unless ``confirm_duplicate`` is true.",
+    )
+    def create(self, request):
+        serializer = OpportunityCreateSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        data = dict(serializer.validated_data)
+        partner = request.user.partner
+        if partner is None:
+            from django.core.exceptions import PermissionDenied
+
+            raise PermissionDenied
+        opportunity = services.opportunity_create(
+            partner=partner, actor=request.user, now=clock.now(), **data
+        )
+        return self._respond(opportunity, status.HTTP_201_CREATED)
+
+    @extend_schema(
+        request=OpportunityFieldsSerializer,
+        responses={200: OpportunitySerializer, **ERRORS, **PRECONDITION},
+        parameters=[OpenApiParameter("If-Match", str, OpenApiParameter.HEADER)],
+        tags=["opportunities"],
+    )
+    def partial_update(self, request, pk=None):
+        opportunity = self._fresh(pk)
+        expected = _if_match_version(request, opportunity.pk)
+        serializer = OpportunityFieldsSerializer(data=request.data, partial=True)
+        serializer.is_valid(raise_exception=True)
+        opportunity = services.opportunity_update(
+            opportunity_id=opportunity.pk,
+            actor=request.user,
+            now=clock.now(),
+            expected_version=expected,
+            **serializer.validated_data,
+        )
+        return self._respond(opportunity)
+
+    @extend_schema(
+        request=InviteSerializer,
+        responses={201: LeadSerializer, **ERRORS},
+        tags=["opportunities"],
+    )
+    @action(detail=True, methods=["post"])
+    def invite(self, request, pk=None):
+        opportunity = self._fresh(pk)
+        serializer = InviteSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        lead = services.opportunity_invite(
+            opportunity_id=opportunity.pk,
+            partner_id=serializer.validated_data["partner_id"],
+            actor=request.user,
+            now=clock.now(),
+        )
+        lead = selectors.lead_get(user=request.user, lead_id=lead.pk)
+        return Response(
+            LeadSerializer(lead, context={"request": request}).data, status=status.HTTP_201_CREATED
+        )
+
+    @extend_schema(
+        request=UpgradeSerializer,
+        responses={200: OpportunitySerializer, **ERRORS},
+        tags=["opportunities"],
+    )
+    @action(detail=True, methods=["post"])
+    def upgrade(self, request, pk=None):
+        opportunity = self._fresh(pk)
+        serializer = UpgradeSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        opportunity = services.opportunity_upgrade(
+            opportunity_id=opportunity.pk,
+            actor=request.user,
+            now=clock.now(),
+            **serializer.validated_data,
+        )
+        return self._respond(opportunity)
+
+    @extend_schema(
+        request=CloseSerializer,
+        responses={200: OpportunitySerializer, **ERRORS},
+        tags=["opportunities"],
+    )
+    @action(detail=True, methods=["post"])
+    def close(self, request, pk=None):
+        opportunity = self._fresh(pk)
+        serializer = CloseSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        opportunity = services.opportunity_close(
+            opportunity_id=opportunity.pk,
+            actor=request.user,
+            now=clock.now(),
+            **serializer.validated_data,
+        )
+        return self._respond(opportunity)
+
+    @extend_schema(
+        request=StageSerializer,
+        responses={200: OpportunitySerializer, **ERRORS},
+        tags=["opportunities"],
+    )
+    @action(detail=True, methods=["post"])
+    def stage(self, request, pk=None):
+        opportunity = self._fresh(pk)
+        serializer = StageSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        opportunity = services.opportunity_set_stage(
+            opportunity_id=opportunity.pk,
+            actor=request.user,
+            now=clock.now(),
+            stage=serializer.validated_data["stage"],
+        )
+        return self._respond(opportunity)
+
+
+class LeadViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
+    """Leads you received or sent; for sellers also the shared Microsoft queue."""
+
+    serializer_class = LeadSerializer
+    filterset_class = LeadFilter
+
+    def get_queryset(self):
+        return selectors.lead_list(user=self.request.user)
+
+    def get_serializer_context(self):
+        return {**super().get_serializer_context(), "now": clock.now()}
+
+    def _respond(self, lead: Lead) -> Response:
+        lead = selectors.lead_get(user=self.request.user, lead_id=lead.pk)
+        return Response(LeadSerializer(lead, context=self.get_serializer_context()).data)
+
+    @extend_schema(tags=["leads"])
+    def list(self, request, *args, **kwargs):
+        return super().list(request, *args, **kwargs)
+
+    @extend_schema(responses={200: LeadSerializer, **ERRORS}, tags=["leads"])
+    def retrieve(self, request, *args, **kwargs):
+        return super().retrieve(request, *args, **kwargs)
+
+    @extend_schema(
+        request=LeadAcceptSerializer,
+        responses={200: LeadSerializer, **ERRORS},
+        tags=["leads"],
+        description="Accept; accepting twice returns the accepted lead. Accepted by someone "
+        "else: 409 with ``accepted_by``.",
+    )
+    @action(detail=True, methods=["post"])
+    def accept(self, request, pk=None):
+        lead = self.get_object()
+        serializer = LeadAcceptSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        lead = services.lead_accept(
+            lead_id=lead.pk, actor=request.user, now=clock.now(), **serializer.validated_data
+        )
+        return self._respond(lead)
+
+    @extend_schema(
+        request=LeadDeclineSerializer, responses={200: LeadSerializer, **ERRORS}, tags=["leads"]
+    )
+    @action(detail=True, methods=["post"])
+    def decline(self, request, pk=None):
+        lead = self.get_object()
+        serializer = LeadDeclineSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        lead = services.lead_decline(
+            lead_id=lead.pk, actor=request.user, now=clock.now(), **serializer.validated_data
+        )
+        return self._respond(lead)
+
+    @extend_schema(request=None, responses={200: LeadSerializer, **ERRORS}, tags=["leads"])
+    @action(detail=True, methods=["post"])
+    def withdraw(self, request, pk=None):
+        lead = self.get_object()
+        lead = services.lead_withdraw(lead_id=lead.pk, actor=request.user, now=clock.now())
+        return self._respond(lead)

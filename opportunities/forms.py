@@ -1,0 +1,233 @@
+from django import forms
+from django.utils.translation import gettext_lazy as _
+from django_countries import countries
+
+from cosell.partners.models import Partner
+from offers.models import CO_SELL_READY_STATUSES, Offer
+
+from .models import (
+    AssessmentType,
+    Category,
+    CustomerSize,
+    ErrorReason,
+    HelpNeeded,
+    LostReason,
+    OpportunitySolution,
+    PurchaseIntent,
+    Stage,
+)
+
+DATE = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
+
+
+def _country_choices():
+    return [("", "—"), *list(countries)]
+
+
+def _lines(text: str) -> list[str]:
+    return [line.strip() for line in (text or "").splitlines() if line.strip()]
+
+
+class OpportunityForm(forms.Form):
+    """Create or edit a deal. ``partner`` scopes the offers and partners to choose from."""
+
+    category = forms.ChoiceField(label=_("Category"), choices=Category.choices)
+    name = forms.CharField(label=_("Name"), max_length=200)
+    customer_name = forms.CharField(label=_("Customer name"), max_length=200)
+    customer_address = forms.CharField(label=_("Customer address"), max_length=300, required=False)
+    customer_country = forms.ChoiceField(
+        label=_("Customer country"), choices=_country_choices, required=False
+    )
+    customer_size = forms.ChoiceField(
+        label=_("Customer size"), choices=[("", "—"), *CustomerSize.choices], required=False
+    )
+    customer_duns = forms.CharField(label=_("DUNS or external id"), max_length=40, required=False)
+    contact_consent = forms.BooleanField(
+        label=_("The customer consents to share their contact"), required=False
+    )
+    contact_name = forms.CharField(label=_("Contact name"), max_length=200, required=False)
+    contact_email = forms.EmailField(label=_("Contact email"), required=False)
+    contact_phone = forms.CharField(label=_("Contact phone"), max_length=40, required=False)
+    value = forms.DecimalField(
+        label=_("Estimated value"), max_digits=14, decimal_places=2, min_value=0, required=False
+    )
+    currency = forms.RegexField(
+        label=_("Currency (ISO 4217)"), regex=r"^[A-Z]{3}$", initial="USD", max_length=3
+    )
+    close_date = forms.DateField(label=_("Estimated close date"), required=False, widget=DATE)
+    notes = forms.CharField(label=_("Notes"), required=False, widget=forms.Textarea({"rows": 3}))
+    help_needed = forms.MultipleChoiceField(
+        label=_("Help needed from Microsoft"),
+        choices=HelpNeeded.choices,
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
+    )
+    assessment_type = forms.ChoiceField(
+        label=_("Assessment type (solution assessments only)"),
+        choices=[("", "—"), *AssessmentType.choices],
+        required=False,
+    )
+    crm_id = forms.CharField(label=_("CRM id"), max_length=100, required=False)
+    purchase_intent = forms.ChoiceField(
+        label=_("Marketplace purchase intent"),
+        choices=PurchaseIntent.choices,
+        initial=PurchaseIntent.UNDECIDED,
+    )
+    offers = forms.ModelMultipleChoiceField(
+        label=_("Your offers in this deal"), queryset=Offer.objects.none(), required=False
+    )
+    microsoft_solutions = forms.CharField(
+        label=_("Microsoft solutions (one per line)"),
+        required=False,
+        widget=forms.Textarea({"rows": 2}),
+    )
+    third_party_solutions = forms.CharField(
+        label=_("Third-party solutions (one per line)"),
+        required=False,
+        widget=forms.Textarea({"rows": 2}),
+    )
+    invite_partners = forms.ModelMultipleChoiceField(
+        label=_("Invite partners (partner-to-partner deals)"),
+        queryset=Partner.objects.none(),
+        required=False,
+    )
+    confirm_duplicate = forms.BooleanField(
+        label=_("Yes, record it although it looks like a duplicate"),
+        required=False,
+        widget=forms.HiddenInput,
+    )
+
+    def __init__(self, *args, partner: Partner, editing: bool = False, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["offers"].queryset = Offer.objects.filter(partner=partner).order_by("name")
+        if editing:
+            for name in ("category", "invite_partners", "confirm_duplicate"):
+                del self.fields[name]
+        else:
+            self.fields["invite_partners"].queryset = Partner.objects.exclude(
+                pk=partner.pk
+            ).order_by("name")
+
+    def show_duplicate_confirmation(self):
+        self.fields["confirm_duplicate"].widget = forms.CheckboxInput()
+
+    def service_kwargs(self) -> dict:
+        data = dict(self.cleaned_data)
+        solutions = [{"offer_id": offer.pk} for offer in data.pop("offers")]
+        solutions += [
+            {"kind": OpportunitySolution.Kind.MICROSOFT, "name": name}
+            for name in _lines(data.pop("microsoft_solutions"))
+        ]
+        solutions += [
+            {"kind": OpportunitySolution.Kind.THIRD_PARTY, "name": name}
+            for name in _lines(data.pop("third_party_solutions"))
+        ]
+        data["solutions"] = solutions
+        if "invite_partners" in data:
+            data["invite_partner_ids"] = [p.pk for p in data.pop("invite_partners")]
+        return data
+
+
+class InviteForm(forms.Form):
+    partner = forms.ModelChoiceField(label=_("Partner"), queryset=Partner.objects.none())
+
+    def __init__(self, *args, partner: Partner, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["partner"].queryset = Partner.objects.exclude(pk=partner.pk).order_by("name")
+
+
+class UpgradeForm(forms.Form):
+    category = forms.ChoiceField(
+        label=_("New category"), choices=[c for c in Category.choices if c[0] != "private"]
+    )
+    partners = forms.ModelMultipleChoiceField(
+        label=_("Partners to invite (partner-to-partner)"),
+        queryset=Partner.objects.none(),
+        required=False,
+    )
+    assessment_type = forms.ChoiceField(
+        label=_("Assessment type (solution assessments only)"),
+        choices=[("", "—"), *AssessmentType.choices],
+        required=False,
+    )
+
+    def __init__(self, *args, partner: Partner, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["partners"].queryset = Partner.objects.exclude(pk=partner.pk).order_by("name")
+
+
+class CloseForm(forms.Form):
+    outcome = forms.ChoiceField(
+        label=_("Outcome"),
+        choices=[("won", _("Won")), ("lost", _("Lost")), ("error", _("Error"))],
+    )
+    reason = forms.ChoiceField(
+        label=_("Reason (lost or error)"),
+        required=False,
+        choices=[
+            ("", "—"),
+            (_("Lost"), LostReason.choices),
+            (_("Error"), [(f"{v}", label) for v, label in ErrorReason.choices if v != "other"]),
+        ],
+    )
+    notes = forms.CharField(label=_("Notes"), required=False, widget=forms.Textarea({"rows": 3}))
+
+
+class StageForm(forms.Form):
+    stage = forms.ChoiceField(
+        label=_("Sales stage"), choices=[c for c in Stage.choices if c[0] != Stage.WON]
+    )
+
+
+class LeadAcceptForm(forms.Form):
+    value = forms.DecimalField(
+        label=_("Deal value"), max_digits=14, decimal_places=2, min_value=0, required=False
+    )
+    currency = forms.RegexField(
+        label=_("Currency (ISO 4217)"), regex=r"^[A-Z]{3}$", max_length=3, required=False
+    )
+    close_date = forms.DateField(label=_("Estimated close date"), required=False, widget=DATE)
+    notes = forms.CharField(label=_("Notes"), required=False, widget=forms.Textarea({"rows": 2}))
+
+
+class LeadDeclineForm(forms.Form):
+    reason = forms.ChoiceField(label=_("Reason"), choices=[("", "—"), *LostReason.choices])
+    notes = forms.CharField(label=_("Notes"), widget=forms.Textarea({"rows": 3}))
+
+
+class LeadSendForm(forms.Form):
+    offer = forms.ModelChoiceField(
+        label=_("Partner offer"),
+        queryset=Offer.objects.filter(co_sell_status__in=CO_SELL_READY_STATUSES)
+        .select_related("partner")
+        .order_by("partner__name", "name"),
+        help_text=_("Leads go to partners for one of their co-sell-ready offers."),
+    )
+    title = forms.CharField(label=_("Title"), max_length=200, required=False)
+    customer_name = forms.CharField(label=_("Customer name"), max_length=200)
+    customer_country = forms.ChoiceField(
+        label=_("Customer country"), choices=_country_choices, required=False
+    )
+    contact_consent = forms.BooleanField(
+        label=_("The customer consents to share their contact"), required=False
+    )
+    contact_name = forms.CharField(label=_("Contact name"), max_length=200, required=False)
+    contact_email = forms.EmailField(label=_("Contact email"), required=False)
+    contact_phone = forms.CharField(label=_("Contact phone"), max_length=40, required=False)
+    value = forms.DecimalField(
+        label=_("Estimated value"), max_digits=14, decimal_places=2, min_value=0, required=False
+    )
+    currency = forms.RegexField(
+        label=_("Currency (ISO 4217)"), regex=r"^[A-Z]{3}$", max_length=3, required=False
+    )
+    close_date = forms.DateField(label=_("Estimated close date"), required=False, widget=DATE)
+    notes = forms.CharField(label=_("Notes"), required=False, widget=forms.Textarea({"rows": 3}))
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["offer"].label_from_instance = lambda o: f"{o.partner.name} — {o.name}"
+
+    def service_kwargs(self) -> dict:
+        data = dict(self.cleaned_data)
+        offer = data.pop("offer")
+        return {**data, "offer_id": offer.pk, "partner_id": offer.partner_id}

@@ -1,0 +1,210 @@
+"""Reads about opportunities and leads. Tenancy is decided here, and only here.
+
+- A partner admin sees every opportunity of its partner; a partner user those whose team they
+  are on. A partner invited to a partner-to-partner deal sees the lead (what the invitation
+  shares), and the deal once its admins or the accepter accepted. Private deals are never shown
+  to anyone outside the partner.
+- A Microsoft seller sees the leads routed to them, the shared queue, the leads they sent or
+  answered, and the opportunities they joined.
+- Staff see everything. Anything else answers 404.
+"""
+
+from datetime import datetime, timedelta
+from decimal import Decimal
+
+from django.conf import settings
+from django.db.models import Count, Exists, OuterRef, Prefetch, Q, QuerySet, Sum
+from django.shortcuts import get_object_or_404
+
+from cosell.partners.models import Membership, Partner
+
+from .models import Category, Lead, Opportunity, OpportunitySolution, TeamMember
+
+
+def _membership(user) -> Membership | None:
+    return user.membership_or_none if user.is_authenticated else None
+
+
+def opportunity_visibility(user) -> Q | None:
+    """The filter of the opportunities ``user`` may see; None means all (staff)."""
+    if not user.is_authenticated:
+        return Q(pk__in=[])
+    if user.is_staff:
+        return None
+    on_team = Q(Exists(TeamMember.objects.filter(opportunity=OuterRef("pk"), user=user)))
+    membership = _membership(user)
+    if membership is not None and membership.role == Membership.Role.ADMIN:
+        invited = Exists(
+            Lead.objects.filter(
+                opportunity=OuterRef("pk"),
+                receiver_partner_id=membership.partner_id,
+                status=Lead.Status.ACCEPTED,
+            )
+        )
+        return Q(partner_id=membership.partner_id) | (~Q(category=Category.PRIVATE) & Q(invited))
+    if membership is not None:
+        return on_team & (Q(partner_id=membership.partner_id) | ~Q(category=Category.PRIVATE))
+    if user.seller_or_none is not None:
+        return on_team & ~Q(category=Category.PRIVATE)
+    return Q(pk__in=[])
+
+
+def opportunity_list(*, user) -> QuerySet[Opportunity]:
+    """The opportunities ``user`` may see, with partner, solutions and team loaded."""
+    queryset = Opportunity.objects.all()
+    visibility = opportunity_visibility(user)
+    if visibility is not None:
+        queryset = queryset.filter(visibility)
+    return queryset.select_related("partner").prefetch_related(
+        Prefetch(
+            "solutions",
+            queryset=OpportunitySolution.objects.select_related("offer"),
+        ),
+        Prefetch("team", queryset=TeamMember.objects.select_related("user")),
+    )
+
+
+def opportunity_get(*, user, opportunity_id) -> Opportunity:
+    return get_object_or_404(opportunity_list(user=user), pk=opportunity_id)
+
+
+def opportunity_leads(*, opportunity: Opportunity) -> QuerySet[Lead]:
+    return opportunity.leads.select_related(
+        "receiver_partner", "receiver_seller__user", "answered_by", "sender_user"
+    ).order_by("-sent_at", "-id")
+
+
+def can_edit(user, opportunity: Opportunity) -> bool:
+    from .services.common import is_owner_side
+
+    return is_owner_side(user, opportunity)
+
+
+def lead_visibility(user) -> Q | None:
+    if not user.is_authenticated:
+        return Q(pk__in=[])
+    if user.is_staff:
+        return None
+    membership = _membership(user)
+    if membership is not None:
+        incoming = Q(receiver_partner_id=membership.partner_id)
+        outgoing = Q(sender_partner_id=membership.partner_id)
+        if membership.role != Membership.Role.ADMIN:
+            outgoing &= Q(sender_user=user) | Q(
+                Exists(TeamMember.objects.filter(opportunity=OuterRef("opportunity"), user=user))
+            )
+        return incoming | outgoing
+    seller = user.seller_or_none
+    if seller is not None:
+        queue = Q(
+            receiver=Lead.Receiver.MICROSOFT,
+            receiver_seller__isnull=True,
+            status=Lead.Status.RECEIVED,
+        )
+        taken = Q(receiver=Lead.Receiver.MICROSOFT, taken_from_queue=True)
+        return Q(receiver_seller=seller) | queue | taken | Q(sender_user=user) | Q(answered_by=user)
+    return Q(pk__in=[])
+
+
+def _lead_base() -> QuerySet[Lead]:
+    return Lead.objects.select_related(
+        "opportunity",
+        "sender_partner",
+        "sender_user",
+        "receiver_partner",
+        "receiver_seller__user",
+        "answered_by",
+        "offer",
+    )
+
+
+def lead_list(*, user, direction: str = "") -> QuerySet[Lead]:
+    """Leads ``user`` may see; ``direction`` incoming (to them) or outgoing (from them)."""
+    queryset = _lead_base()
+    visibility = lead_visibility(user)
+    if visibility is not None:
+        queryset = queryset.filter(visibility)
+    if direction == "incoming":
+        queryset = queryset.filter(_incoming(user))
+    elif direction == "outgoing":
+        queryset = queryset.filter(~_incoming(user))
+    return queryset.order_by("-sent_at", "-id")
+
+
+def _incoming(user) -> Q:
+    membership = _membership(user)
+    if membership is not None:
+        return Q(receiver_partner_id=membership.partner_id)
+    if user.is_authenticated and user.seller_or_none is not None:
+        return Q(receiver=Lead.Receiver.MICROSOFT)
+    return Q(pk__in=[])
+
+
+def lead_get(*, user, lead_id) -> Lead:
+    return get_object_or_404(lead_list(user=user), pk=lead_id)
+
+
+def lead_is_incoming(user, lead: Lead) -> bool:
+    membership = _membership(user)
+    if membership is not None:
+        return lead.receiver_partner_id == membership.partner_id
+    return (
+        user.is_authenticated
+        and user.seller_or_none is not None
+        and (lead.receiver == Lead.Receiver.MICROSOFT)
+    )
+
+
+def lead_contact_visible(user, lead: Lead) -> bool:
+    """Customer contact details of an expired or declined lead are hidden from the receiver."""
+    return not (lead.contact_hidden_from_receiver and lead_is_incoming(user, lead))
+
+
+def lead_queue(*, user) -> QuerySet[Lead]:
+    """The shared Microsoft queue: received leads to Microsoft no seller has yet (sellers)."""
+    if not user.is_authenticated or (user.seller_or_none is None and not user.is_staff):
+        return Lead.objects.none()
+    return (
+        _lead_base()
+        .filter(
+            receiver=Lead.Receiver.MICROSOFT,
+            receiver_seller__isnull=True,
+            status=Lead.Status.RECEIVED,
+        )
+        .order_by("expires_at", "id")
+    )
+
+
+def leads_expiring_soon(*, user, now: datetime, limit: int = 5) -> list[Lead]:
+    """Incoming received leads that expire within LEAD_REMINDER_HOURS, soonest first."""
+    window = now + timedelta(hours=settings.LEAD_REMINDER_HOURS)
+    return list(
+        lead_list(user=user, direction="incoming")
+        .filter(status=Lead.Status.RECEIVED, expires_at__gt=now, expires_at__lte=window)
+        .order_by("expires_at", "id")[:limit]
+    )
+
+
+def pipeline_totals(queryset: QuerySet[Opportunity]) -> list[dict]:
+    """Active deal value by currency (one query)."""
+    rows = (
+        queryset.filter(status=Opportunity.Status.ACTIVE)
+        .order_by()
+        .values("currency")
+        .annotate(total=Sum("value"), count=Count("id"))
+        .order_by("currency")
+    )
+    return [
+        {"currency": row["currency"], "total": row["total"] or Decimal(0), "count": row["count"]}
+        for row in rows
+    ]
+
+
+def pipeline_matrix(queryset: QuerySet[Opportunity]) -> dict[tuple[str, str], int]:
+    """Count of opportunities by (category, stage) (one query)."""
+    rows = queryset.order_by().values("category", "stage").annotate(count=Count("id"))
+    return {(row["category"], row["stage"]): row["count"] for row in rows}
+
+
+def partners_to_invite(*, partner: Partner) -> QuerySet[Partner]:
+    return Partner.objects.exclude(pk=partner.pk).order_by("name")

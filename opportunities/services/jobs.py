@@ -1,0 +1,86 @@
+"""Periodic lead jobs: expiry and reminders. Set-based, batched, idempotent."""
+
+from datetime import datetime, timedelta
+from functools import partial
+
+from django.conf import settings
+from django.db import transaction
+
+from cosell.core import audit, periodic
+
+from .. import tasks
+from ..models import Lead
+
+BATCH_SIZE = 500
+
+
+def _batches(queryset, batch_size: int):
+    """Lock one batch of due rows at a time. Rows a person holds (an accept in progress) are
+    skipped; the row lock re-checks the status, so a row answered meanwhile is never picked."""
+    while True:
+        with transaction.atomic():
+            batch = list(queryset.select_for_update(skip_locked=True)[:batch_size])
+            if not batch:
+                return
+            yield batch
+        if len(batch) < batch_size:
+            return
+
+
+@periodic.register("leads.expire")
+def lead_expire_due(now: datetime, *, batch_size: int = BATCH_SIZE) -> int:
+    """Expire every received lead whose time ran out by ``now`` and tell each sender.
+
+    The guard is the one ``lead_accept`` checks (received, ``expires_at <= now``): a lead is
+    either accepted or expired, never both. Running again for the same instant changes nothing.
+    """
+    due = Lead.objects.filter(status=Lead.Status.RECEIVED, expires_at__lte=now).order_by(
+        "expires_at", "id"
+    )
+    total = 0
+    for batch in _batches(due, batch_size):
+        ids = [lead.pk for lead in batch]
+        Lead.objects.filter(pk__in=ids, status=Lead.Status.RECEIVED).update(
+            status=Lead.Status.EXPIRED
+        )
+        audit.bulk_record(
+            audit.build(
+                lead,
+                "expired",
+                frm=Lead.Status.RECEIVED,
+                to=Lead.Status.EXPIRED,
+                job="leads.expire",
+                at=now,
+            )
+            for lead in batch
+        )
+        for pk in ids:
+            transaction.on_commit(partial(tasks.lead_notify_sender.delay, pk, "expired"))
+        total += len(ids)
+    return total
+
+
+@periodic.register("leads.remind")
+def lead_remind_due(now: datetime, *, batch_size: int = BATCH_SIZE) -> int:
+    """Remind the receiver of each received lead that expires within LEAD_REMINDER_HOURS, once
+    (``reminded_at`` marks it)."""
+    window = timedelta(hours=settings.LEAD_REMINDER_HOURS)
+    due = Lead.objects.filter(
+        status=Lead.Status.RECEIVED,
+        reminded_at__isnull=True,
+        expires_at__gt=now,
+        expires_at__lte=now + window,
+    ).order_by("expires_at", "id")
+    total = 0
+    for batch in _batches(due, batch_size):
+        ids = [lead.pk for lead in batch]
+        Lead.objects.filter(
+            pk__in=ids, status=Lead.Status.RECEIVED, reminded_at__isnull=True
+        ).update(reminded_at=now)
+        audit.bulk_record(
+            audit.build(lead, "reminded", job="leads.remind", at=now) for lead in batch
+        )
+        for pk in ids:
+            transaction.on_commit(partial(tasks.lead_notify_receiver.delay, pk, "reminder"))
+        total += len(ids)
+    return total

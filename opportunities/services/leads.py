@@ -1,0 +1,437 @@
+"""Lead writes: accept, decline, withdraw, reassign, and leads from sellers and the
+marketplace."""
+
+from datetime import date, datetime
+from decimal import Decimal
+
+from django.core.exceptions import PermissionDenied
+from django.db import transaction
+from django.utils.translation import gettext as _
+
+from cosell.core import audit
+from cosell.core.errors import InvalidTransition, ValidationFailed
+from cosell.partners.models import Seller
+from offers.models import CO_SELL_READY_STATUSES, Offer
+
+from .. import tasks
+from ..models import (
+    Category,
+    Lead,
+    LostReason,
+    Opportunity,
+    OpportunitySolution,
+    Stage,
+    TeamMember,
+    normalize_customer_name,
+)
+from .common import (
+    check_contact,
+    expired_transition,
+    partner_or_error,
+    route_to_microsoft,
+    send_lead,
+    team_add,
+)
+
+__all__ = [
+    "lead_accept",
+    "lead_decline",
+    "lead_reassign",
+    "lead_withdraw",
+    "marketplace_lead_create",
+    "route_to_microsoft",
+    "seller_lead_send",
+]
+
+
+def _lock(lead_id: int) -> Lead:
+    return (
+        Lead.objects.select_for_update(of=("self",))
+        .select_related("opportunity", "answered_by", "receiver_seller")
+        .get(pk=lead_id)
+    )
+
+
+def is_receiver(user, lead: Lead) -> bool:
+    """Whether ``user`` answers for the lead's receiver: the partner's people, the seller it is
+    routed to, or any seller while it waits in the shared queue."""
+    if lead.receiver == Lead.Receiver.PARTNER:
+        membership = user.membership_or_none
+        return membership is not None and membership.partner_id == lead.receiver_partner_id
+    seller = user.seller_or_none
+    if seller is None:
+        return False
+    return lead.receiver_seller_id is None or lead.receiver_seller_id == seller.pk
+
+
+def is_sender(user, lead: Lead) -> bool:
+    if user.is_staff:
+        return True
+    if lead.sender_partner_id is not None:
+        membership = user.membership_or_none
+        return membership is not None and membership.partner_id == lead.sender_partner_id
+    return lead.sender_user_id is not None and lead.sender_user_id == user.pk
+
+
+def lead_accept(
+    *,
+    lead_id: int,
+    actor,
+    now: datetime,
+    value: Decimal | None = None,
+    currency: str = "",
+    close_date: date | None = None,
+    notes: str = "",
+) -> Lead:
+    """Accept a received lead: the accepter joins the opportunity's team, and fills in the deal
+    value, close date and notes where they are missing. A lead from a seller or the marketplace
+    becomes the receiving partner's opportunity.
+
+    Races: the row lock serialises two accepts (the second sees who took it: 409) and an accept
+    against the expiry job (which skips or waits for locked rows and re-checks the status).
+    Accepting a lead one has accepted already returns it unchanged.
+    """
+    with transaction.atomic():
+        lead = _lock(lead_id)
+        if lead.status == Lead.Status.ACCEPTED:
+            if lead.answered_by_id == actor.pk:
+                return lead
+            raise InvalidTransition(
+                lead,
+                to=Lead.Status.ACCEPTED,
+                message=_("%(name)s already accepted this lead.") % {"name": lead.answered_by},
+                accepted_by=str(lead.answered_by or ""),
+            )
+        if not is_receiver(actor, lead):
+            raise PermissionDenied(_("Only the receiver of a lead can accept it."))
+        if lead.status != Lead.Status.RECEIVED:
+            raise InvalidTransition(lead, to=Lead.Status.ACCEPTED)
+        if lead.is_due_to_expire(now):
+            raise expired_transition(lead, Lead.Status.ACCEPTED)
+        seller = actor.seller_or_none
+        if lead.receiver == Lead.Receiver.MICROSOFT and lead.receiver_seller_id is None:
+            lead.receiver_seller, lead.taken_from_queue = seller, True
+        lead.status, lead.answered_at, lead.answered_by = Lead.Status.ACCEPTED, now, actor
+        if lead.opportunity_id is None:
+            lead.opportunity = _opportunity_from_lead(
+                lead,
+                actor=actor,
+                now=now,
+                value=value,
+                currency=currency,
+                close_date=close_date,
+                notes=notes,
+            )
+        else:
+            _fill_missing(
+                lead.opportunity,
+                actor=actor,
+                now=now,
+                value=value,
+                currency=currency,
+                close_date=close_date,
+                notes=notes,
+            )
+            team_add(
+                opportunity=lead.opportunity,
+                user=actor,
+                role=TeamMember.Role.SELLER if seller is not None else TeamMember.Role.PARTNER,
+                now=now,
+            )
+        lead.save(
+            update_fields=[
+                "status",
+                "answered_at",
+                "answered_by",
+                "receiver_seller",
+                "taken_from_queue",
+                "opportunity",
+            ]
+        )
+        audit.record(
+            lead, "accepted", frm=Lead.Status.RECEIVED, to=lead.status, actor=actor, at=now
+        )
+        transaction.on_commit(lambda: tasks.lead_notify_sender.delay(lead.pk, "accepted"))
+    return lead
+
+
+def _fill_missing(opportunity: Opportunity, *, actor, now, value, currency, close_date, notes):
+    opportunity = Opportunity.objects.select_for_update().get(pk=opportunity.pk)
+    changed = []
+    if opportunity.value is None and value is not None:
+        opportunity.value = value
+        changed.append("value")
+        if currency:
+            opportunity.currency = currency
+            changed.append("currency")
+    if opportunity.close_date is None and close_date is not None:
+        opportunity.close_date = close_date
+        changed.append("close_date")
+    if not opportunity.notes and notes:
+        opportunity.notes = notes
+        changed.append("notes")
+    if opportunity.is_terminal:
+        return
+    if opportunity.stage == Stage.CREATED:
+        opportunity.stage = Stage.ACCEPTED
+        changed.append("stage")
+    if changed:
+        opportunity.version += 1
+        opportunity.updated_at = now
+        opportunity.save(update_fields=[*changed, "version", "updated_at"])
+        audit.record(opportunity, "lead_accepted", actor=actor, at=now, extra={"fields": changed})
+
+
+def _opportunity_from_lead(lead: Lead, *, actor, now, value, currency, close_date, notes):
+    """The receiving partner's opportunity for a lead from a seller (co-sell with Microsoft) or
+    from the marketplace (the partner's own deal until it shares it)."""
+    category = Category.MICROSOFT if lead.source == Lead.Source.SELLER else Category.PRIVATE
+    opportunity = Opportunity.objects.create(
+        partner_id=lead.receiver_partner_id,
+        category=category,
+        stage=Stage.ACCEPTED,
+        name=(lead.title or lead.customer_name)[:200],
+        customer_name=lead.customer_name,
+        customer_name_normalized=normalize_customer_name(lead.customer_name),
+        customer_country=lead.customer_country,
+        contact_consent=lead.contact_consent,
+        contact_name=lead.contact_name,
+        contact_email=lead.contact_email,
+        contact_phone=lead.contact_phone,
+        value=lead.value if lead.value is not None else value,
+        currency=lead.currency or currency or "USD",
+        close_date=lead.close_date or close_date,
+        notes=lead.notes or notes,
+        created_by=actor,
+        created_at=now,
+        updated_at=now,
+    )
+    if lead.offer_id:
+        OpportunitySolution.objects.create(
+            opportunity=opportunity, kind=OpportunitySolution.Kind.OFFER, offer_id=lead.offer_id
+        )
+    else:
+        OpportunitySolution.objects.create(
+            opportunity=opportunity,
+            kind=OpportunitySolution.Kind.MICROSOFT,
+            name=lead.title or _("Microsoft referral"),
+        )
+    team_add(opportunity=opportunity, user=actor, role=TeamMember.Role.OWNER, now=now)
+    if lead.source == Lead.Source.SELLER and lead.sender_user_id:
+        team_add(
+            opportunity=opportunity,
+            user=lead.sender_user,
+            role=TeamMember.Role.SELLER,
+            now=now,
+        )
+    audit.record(
+        opportunity,
+        "created",
+        to=Opportunity.Status.ACTIVE,
+        actor=actor,
+        at=now,
+        extra={"category": category, "from_lead": lead.pk},
+    )
+    return opportunity
+
+
+def lead_decline(*, lead_id: int, actor, reason: str, notes: str, now: datetime) -> Lead:
+    """Decline a received lead, with a reason code and notes (both required)."""
+    errors = {}
+    if reason not in LostReason.values:
+        errors["reason"] = [_("Choose one of: %s.") % ", ".join(LostReason.values)]
+    if not (notes or "").strip():
+        errors["notes"] = [_("Say why you decline.")]
+    if errors:
+        raise ValidationFailed(errors)
+    with transaction.atomic():
+        lead = _lock(lead_id)
+        if not is_receiver(actor, lead) and lead.answered_by_id != actor.pk:
+            raise PermissionDenied(_("Only the receiver of a lead can decline it."))
+        if lead.status == Lead.Status.DECLINED:
+            return lead
+        if lead.status != Lead.Status.RECEIVED:
+            raise InvalidTransition(lead, to=Lead.Status.DECLINED)
+        if lead.is_due_to_expire(now):
+            raise expired_transition(lead, Lead.Status.DECLINED)
+        lead.status, lead.answered_at, lead.answered_by = Lead.Status.DECLINED, now, actor
+        lead.decline_reason, lead.decline_notes = reason, notes.strip()
+        lead.save(
+            update_fields=[
+                "status",
+                "answered_at",
+                "answered_by",
+                "decline_reason",
+                "decline_notes",
+            ]
+        )
+        audit.record(
+            lead,
+            "declined",
+            frm=Lead.Status.RECEIVED,
+            to=Lead.Status.DECLINED,
+            actor=actor,
+            at=now,
+            reason=reason,
+            extra={"notes": lead.decline_notes},
+        )
+        transaction.on_commit(lambda: tasks.lead_notify_sender.delay(lead.pk, "declined"))
+    return lead
+
+
+def lead_withdraw(*, lead_id: int, actor, now: datetime) -> Lead:
+    """The sender takes back a lead nobody has answered yet."""
+    with transaction.atomic():
+        lead = _lock(lead_id)
+        if not is_sender(actor, lead):
+            raise PermissionDenied(_("Only the sender of a lead can withdraw it."))
+        if lead.status == Lead.Status.WITHDRAWN:
+            return lead
+        if lead.status != Lead.Status.RECEIVED:
+            raise InvalidTransition(lead, to=Lead.Status.WITHDRAWN)
+        lead.status, lead.answered_at = Lead.Status.WITHDRAWN, now
+        lead.save(update_fields=["status", "answered_at"])
+        audit.record(
+            lead, "withdrawn", frm=Lead.Status.RECEIVED, to=lead.status, actor=actor, at=now
+        )
+    return lead
+
+
+def lead_reassign(*, lead_id: int, seller_id: int, actor, now: datetime) -> Lead:
+    """Route a received lead to Microsoft to another seller (admins)."""
+    if not actor.is_staff:
+        raise PermissionDenied(_("Only administrators reassign leads."))
+    try:
+        seller = Seller.objects.select_related("user").get(pk=seller_id, user__is_active=True)
+    except (Seller.DoesNotExist, ValueError, TypeError):
+        raise ValidationFailed({"seller_id": [_("No active seller with this id.")]}) from None
+    with transaction.atomic():
+        lead = _lock(lead_id)
+        if lead.receiver != Lead.Receiver.MICROSOFT:
+            raise ValidationFailed({"lead": [_("Only leads to Microsoft go to a seller.")]})
+        if lead.status == Lead.Status.RECEIVED and lead.receiver_seller_id == seller.pk:
+            return lead
+        if lead.status != Lead.Status.RECEIVED:
+            raise InvalidTransition(lead, to="reassigned")
+        old = lead.receiver_seller_id
+        lead.receiver_seller = seller
+        lead.save(update_fields=["receiver_seller"])
+        audit.record(
+            lead,
+            "reassigned",
+            actor=actor,
+            at=now,
+            extra={"from_seller_id": old, "to_seller_id": seller.pk},
+        )
+        transaction.on_commit(lambda: tasks.lead_notify_receiver.delay(lead.pk, "received"))
+    return lead
+
+
+def _lead_fields(*, customer_name: str, customer_country: str, **fields) -> dict:
+    errors: dict = {}
+    if not (customer_name or "").strip():
+        errors["customer_name"] = [_("This field is required.")]
+    check_contact(fields, errors)
+    if errors:
+        raise ValidationFailed(errors)
+    return {"customer_name": customer_name.strip(), "customer_country": customer_country, **fields}
+
+
+def seller_lead_send(
+    *,
+    actor,
+    partner_id,
+    offer_id,
+    customer_name: str,
+    now: datetime,
+    customer_country: str = "",
+    title: str = "",
+    contact_consent: bool = False,
+    contact_name: str = "",
+    contact_email: str = "",
+    contact_phone: str = "",
+    value: Decimal | None = None,
+    currency: str = "",
+    close_date: date | None = None,
+    notes: str = "",
+) -> Lead:
+    """A Microsoft seller sends a customer to a partner for one of its co-sell-ready offers."""
+    if actor.seller_or_none is None:
+        raise PermissionDenied(_("Only Microsoft sellers send leads to partners."))
+    partner = partner_or_error(partner_id)
+    offer = Offer.objects.filter(
+        pk=offer_id if str(offer_id).isdigit() else None,
+        partner=partner,
+        co_sell_status__in=CO_SELL_READY_STATUSES,
+    ).first()
+    if offer is None:
+        raise ValidationFailed({"offer_id": [_("Choose a co-sell-ready offer of this partner.")]})
+    fields = _lead_fields(
+        customer_name=customer_name,
+        customer_country=customer_country,
+        contact_consent=contact_consent,
+        contact_name=contact_name,
+        contact_email=contact_email,
+        contact_phone=contact_phone,
+    )
+    with transaction.atomic():
+        return send_lead(
+            opportunity=None,
+            actor=actor,
+            now=now,
+            receiver_partner=partner,
+            source=Lead.Source.SELLER,
+            offer=offer,
+            title=title.strip(),
+            value=value,
+            currency=currency,
+            close_date=close_date,
+            notes=notes,
+            **fields,
+        )
+
+
+def marketplace_lead_create(
+    *,
+    offer_id: int,
+    call_to_action: str,
+    customer_name: str,
+    now: datetime,
+    customer_country: str = "",
+    contact_consent: bool = False,
+    contact_name: str = "",
+    contact_email: str = "",
+    contact_phone: str = "",
+    notes: str = "",
+    actor=None,
+) -> Lead:
+    """A customer used a call to action on a marketplace listing: a lead to the offer's
+    partner."""
+    if call_to_action not in Lead.CallToAction.values:
+        raise ValidationFailed(
+            {"call_to_action": [_("Choose one of: %s.") % ", ".join(Lead.CallToAction.values)]}
+        )
+    offer = Offer.objects.select_related("partner").filter(pk=offer_id).first()
+    if offer is None:
+        raise ValidationFailed({"offer_id": [_("No offer with this id.")]})
+    fields = _lead_fields(
+        customer_name=customer_name,
+        customer_country=customer_country,
+        contact_consent=contact_consent,
+        contact_name=contact_name,
+        contact_email=contact_email,
+        contact_phone=contact_phone,
+    )
+    with transaction.atomic():
+        return send_lead(
+            opportunity=None,
+            actor=actor,
+            now=now,
+            receiver_partner=offer.partner,
+            source=Lead.Source.MARKETPLACE,
+            offer=offer,
+            call_to_action=call_to_action,
+            title=f"{offer.name}: {Lead.CallToAction(call_to_action).label}",
+            notes=notes,
+            **fields,
+        )

@@ -1,0 +1,104 @@
+"""Mail about leads, sent after commit. Thin: re-read the row, skip when the state moved on."""
+
+from smtplib import SMTPException
+
+from celery import shared_task
+from django.conf import settings
+from django.core.mail import send_mail
+from django.template.loader import render_to_string
+from django.urls import reverse
+from django.utils import translation
+
+from cosell.partners.models import Membership, Seller
+
+from .models import Lead
+
+TRANSIENT = (SMTPException, ConnectionError, TimeoutError)
+
+# The lead status each mail is about; a lead that moved on gets no mail.
+RECEIVER_EVENTS = {"received": Lead.Status.RECEIVED, "reminder": Lead.Status.RECEIVED}
+SENDER_EVENTS = {
+    "accepted": Lead.Status.ACCEPTED,
+    "declined": Lead.Status.DECLINED,
+    "expired": Lead.Status.EXPIRED,
+}
+
+
+def _lead(lead_id: int) -> Lead | None:
+    return (
+        Lead.objects.select_related(
+            "opportunity",
+            "sender_partner",
+            "sender_user",
+            "receiver_partner",
+            "receiver_seller__user",
+            "answered_by",
+            "offer",
+        )
+        .filter(pk=lead_id)
+        .first()
+    )
+
+
+def receiver_emails(lead: Lead) -> list[str]:
+    if lead.receiver == Lead.Receiver.PARTNER:
+        return list(
+            Membership.objects.filter(
+                partner_id=lead.receiver_partner_id,
+                role=Membership.Role.ADMIN,
+                user__is_active=True,
+            )
+            .exclude(user__email="")
+            .values_list("user__email", flat=True)
+        )
+    if lead.receiver_seller_id:
+        return [lead.receiver_seller.user.email] if lead.receiver_seller.user.email else []
+    # The shared queue: every active seller may take it.
+    return list(
+        Seller.objects.filter(user__is_active=True)
+        .exclude(user__email="")
+        .values_list("user__email", flat=True)
+    )
+
+
+def _send(lead: Lead, event: str, recipients: list[str]) -> bool:
+    if not recipients:
+        return False
+    link = settings.COSELL_BASE_URL + reverse("opportunities:lead_detail", args=[lead.pk])
+    with translation.override(settings.LANGUAGE_CODE):
+        context = {"lead": lead, "event": event, "link": link}
+        subject = render_to_string("opportunities/mail/lead_subject.txt", context).strip()
+        body = render_to_string("opportunities/mail/lead.txt", context)
+    send_mail(subject, body, None, recipients)
+    return True
+
+
+@shared_task(
+    name="opportunities.lead_notify_receiver",
+    autoretry_for=TRANSIENT,
+    retry_backoff=True,
+    max_retries=5,
+)
+def lead_notify_receiver(lead_id: int, event: str) -> bool:
+    """Tell the receiver of a new lead, or remind them before it expires."""
+    lead = _lead(lead_id)
+    if lead is None or lead.status != RECEIVER_EVENTS.get(event):
+        return False
+    return _send(lead, event, receiver_emails(lead))
+
+
+@shared_task(
+    name="opportunities.lead_notify_sender",
+    autoretry_for=TRANSIENT,
+    retry_backoff=True,
+    max_retries=5,
+)
+def lead_notify_sender(lead_id: int, event: str) -> bool:
+    """Tell the sender that their lead was accepted, declined or expired."""
+    lead = _lead(lead_id)
+    if lead is None or lead.status != SENDER_EVENTS.get(event):
+        return False
+    user = lead.sender_user
+    if user is None or not user.is_active or not user.email:
+        return False
+    return _send(lead, event, [user.email])

@@ -1,0 +1,466 @@
+"""Browser pages: the pipeline, opportunity pages and forms, the lead inbox and queue."""
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
+from django.core.paginator import Paginator
+from django.shortcuts import redirect, render
+from django.template.loader import render_to_string
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from cosell.core import audit, clock
+from cosell.core.errors import DomainError, ValidationFailed
+from cosell.partners.models import Role
+
+from . import selectors, services
+from .api.views import OpportunityFilter
+from .forms import (
+    CloseForm,
+    InviteForm,
+    LeadAcceptForm,
+    LeadDeclineForm,
+    LeadSendForm,
+    OpportunityForm,
+    StageForm,
+    UpgradeForm,
+)
+from .models import CO_SELL_CATEGORIES, STAGE_ORDER, Category, Lead, Stage
+
+PARTNER_ROLES = (Role.PARTNER_ADMIN, Role.PARTNER_USER)
+
+
+def _apply_errors(form, exc: DomainError) -> None:
+    if isinstance(exc, ValidationFailed):
+        for field, errors in exc.errors.items():
+            for error in errors:
+                form.add_error(field if field in form.fields else None, error)
+    else:
+        form.add_error(None, exc.message)
+
+
+def _form_page(request, form, *, title, submit, cancel_url, intro="", status=200):
+    return render(
+        request,
+        "opportunities/form.html",
+        {"form": form, "title": title, "submit": submit, "cancel_url": cancel_url, "intro": intro},
+        status=400 if form.errors else status,
+    )
+
+
+def _require_partner(request):
+    if request.user.role not in PARTNER_ROLES:
+        raise PermissionDenied
+    return request.user.partner
+
+
+def _require_seller(request):
+    if request.user.role != Role.SELLER:
+        raise PermissionDenied
+    return request.user.seller
+
+
+@login_required
+def pipeline(request):
+    """Deals by category and stage, with filters and active totals by currency."""
+    if request.user.role == Role.NONE:
+        raise PermissionDenied
+    base = selectors.opportunity_list(user=request.user)
+    filterset = OpportunityFilter(request.GET or None, queryset=base)
+    queryset = filterset.qs if filterset.is_bound and filterset.is_valid() else base
+    matrix = selectors.pipeline_matrix(queryset)
+    rows = [
+        {
+            "category": label,
+            "cells": [matrix.get((code, stage), 0) for stage in STAGE_ORDER],
+            "total": sum(matrix.get((code, stage), 0) for stage in STAGE_ORDER),
+        }
+        for code, label in Category.choices
+    ]
+    page = Paginator(queryset.order_by("category", "-created_at", "-id"), 50).get_page(
+        request.GET.get("page")
+    )
+    partner = request.user.partner
+    can_create_co_sell = bool(
+        partner
+        and partner.offers.filter(
+            co_sell_status__in=services.opportunities.CO_SELL_READY_STATUSES
+        ).exists()
+    )
+    return render(
+        request,
+        "opportunities/pipeline.html",
+        {
+            "filter": filterset,
+            "page": page,
+            "stages": Stage.choices,
+            "matrix_rows": rows,
+            "totals": selectors.pipeline_totals(queryset),
+            "can_create": partner is not None,
+            "can_create_co_sell": can_create_co_sell,
+            "co_sell_categories": CO_SELL_CATEGORIES,
+        },
+    )
+
+
+@login_required
+def opportunity_create(request):
+    partner = _require_partner(request)
+    form = OpportunityForm(
+        request.POST or None, partner=partner, initial={"category": request.GET.get("category")}
+    )
+    duplicate = None
+    if request.method == "POST" and form.is_valid():
+        try:
+            opportunity = services.opportunity_create(
+                partner=partner, actor=request.user, now=clock.now(), **form.service_kwargs()
+            )
+        except services.DuplicateOpportunity as exc:
+            duplicate = exc.extra.get("duplicate_of")
+            form.show_duplicate_confirmation()
+            form.add_error(
+                None,
+                _("%(message)s Tick the confirmation below to record it anyway.")
+                % {"message": exc.message},
+            )
+        except DomainError as exc:
+            _apply_errors(form, exc)
+        else:
+            messages.success(request, _("Opportunity recorded."))
+            return redirect("opportunities:opportunity_detail", opportunity.pk)
+    intro = ""
+    if duplicate:
+        intro = _("A similar active opportunity exists (#%(id)s).") % {"id": duplicate}
+    return _form_page(
+        request,
+        form,
+        title=_("New opportunity"),
+        submit=_("Record opportunity"),
+        cancel_url="opportunities:pipeline",
+        intro=intro,
+        status=409 if duplicate else 200,
+    )
+
+
+@login_required
+def opportunity_detail(request, pk: int):
+    opportunity = selectors.opportunity_get(user=request.user, opportunity_id=pk)
+    now = clock.now()
+    can_edit = selectors.can_edit(request.user, opportunity)
+    return render(
+        request,
+        "opportunities/opportunity_detail.html",
+        {
+            "opportunity": opportunity,
+            "leads": selectors.opportunity_leads(opportunity=opportunity),
+            "history": audit.history(opportunity)[:50],
+            "can_edit": can_edit and not opportunity.is_terminal,
+            "stage_form": StageForm(initial={"stage": opportunity.stage}),
+            "now": now,
+        },
+    )
+
+
+def _editable(request, pk):
+    opportunity = selectors.opportunity_get(user=request.user, opportunity_id=pk)
+    if not selectors.can_edit(request.user, opportunity):
+        raise PermissionDenied
+    return opportunity
+
+
+def _domain_form(request, form, handler, *, success, redirect_to, **page):
+    """Run ``handler(cleaned_data)`` for a valid POST; domain errors go back onto the form."""
+    if request.method == "POST" and form.is_valid():
+        try:
+            handler(form.cleaned_data)
+        except DomainError as exc:
+            _apply_errors(form, exc)
+        else:
+            messages.success(request, success)
+            return redirect(*redirect_to)
+    return _form_page(request, form, **page)
+
+
+@login_required
+def opportunity_edit(request, pk: int):
+    opportunity = _editable(request, pk)
+    initial = {
+        field: getattr(opportunity, field) for field in services.opportunities.EDITABLE_FIELDS
+    }
+    initial["customer_country"] = opportunity.customer_country.code
+    initial["offers"] = [s.offer_id for s in opportunity.solutions.all() if s.offer_id]
+    initial["microsoft_solutions"] = "\n".join(
+        s.name for s in opportunity.solutions.all() if s.kind == "microsoft"
+    )
+    initial["third_party_solutions"] = "\n".join(
+        s.name for s in opportunity.solutions.all() if s.kind == "third_party"
+    )
+    form = OpportunityForm(
+        request.POST or None, partner=opportunity.partner, editing=True, initial=initial
+    )
+    return _domain_form(
+        request,
+        form,
+        lambda data: services.opportunity_update(
+            opportunity_id=opportunity.pk,
+            actor=request.user,
+            now=clock.now(),
+            **form.service_kwargs(),
+        ),
+        success=_("Opportunity saved."),
+        redirect_to=("opportunities:opportunity_detail", opportunity.pk),
+        title=_("Edit %(name)s") % {"name": opportunity.name},
+        submit=_("Save"),
+        cancel_url="opportunities:pipeline",
+    )
+
+
+@login_required
+def opportunity_invite(request, pk: int):
+    opportunity = _editable(request, pk)
+    form = InviteForm(request.POST or None, partner=opportunity.partner)
+    return _domain_form(
+        request,
+        form,
+        lambda data: services.opportunity_invite(
+            opportunity_id=opportunity.pk,
+            partner_id=data["partner"].pk,
+            actor=request.user,
+            now=clock.now(),
+        ),
+        success=_("Invitation sent."),
+        redirect_to=("opportunities:opportunity_detail", opportunity.pk),
+        title=_("Invite a partner to %(name)s") % {"name": opportunity.name},
+        submit=_("Invite"),
+        cancel_url="opportunities:pipeline",
+    )
+
+
+@login_required
+def opportunity_upgrade(request, pk: int):
+    opportunity = _editable(request, pk)
+    form = UpgradeForm(request.POST or None, partner=opportunity.partner)
+    return _domain_form(
+        request,
+        form,
+        lambda data: services.opportunity_upgrade(
+            opportunity_id=opportunity.pk,
+            category=data["category"],
+            partner_ids=[p.pk for p in data["partners"]],
+            assessment_type=data["assessment_type"],
+            actor=request.user,
+            now=clock.now(),
+        ),
+        success=_("Opportunity upgraded and shared."),
+        redirect_to=("opportunities:opportunity_detail", opportunity.pk),
+        title=_("Upgrade %(name)s") % {"name": opportunity.name},
+        submit=_("Upgrade"),
+        cancel_url="opportunities:pipeline",
+        intro=_(
+            "A private deal can become a co-sell, partner-to-partner or solution assessment "
+            "deal while it is active; the leads that category implies are sent."
+        ),
+    )
+
+
+@login_required
+def opportunity_close(request, pk: int):
+    opportunity = _editable(request, pk)
+    form = CloseForm(request.POST or None)
+    return _domain_form(
+        request,
+        form,
+        lambda data: services.opportunity_close(
+            opportunity_id=opportunity.pk, actor=request.user, now=clock.now(), **data
+        ),
+        success=_("Opportunity closed."),
+        redirect_to=("opportunities:opportunity_detail", opportunity.pk),
+        title=_("Close %(name)s") % {"name": opportunity.name},
+        submit=_("Close opportunity"),
+        cancel_url="opportunities:pipeline",
+    )
+
+
+@login_required
+def opportunity_stage(request, pk: int):
+    opportunity = _editable(request, pk)
+    form = StageForm(request.POST or None, initial={"stage": opportunity.stage})
+    return _domain_form(
+        request,
+        form,
+        lambda data: services.opportunity_set_stage(
+            opportunity_id=opportunity.pk,
+            stage=data["stage"],
+            actor=request.user,
+            now=clock.now(),
+        ),
+        success=_("Stage updated."),
+        redirect_to=("opportunities:opportunity_detail", opportunity.pk),
+        title=_("Sales stage of %(name)s") % {"name": opportunity.name},
+        submit=_("Save"),
+        cancel_url="opportunities:pipeline",
+    )
+
+
+@login_required
+def lead_inbox(request):
+    """Incoming and outgoing leads, with the time left on each and accept/decline at hand."""
+    if request.user.role == Role.NONE:
+        raise PermissionDenied
+    status = request.GET.get("status", "")
+    incoming = selectors.lead_list(user=request.user, direction="incoming")
+    outgoing = selectors.lead_list(user=request.user, direction="outgoing")
+    if status in Lead.Status.values:
+        incoming, outgoing = incoming.filter(status=status), outgoing.filter(status=status)
+    if request.user.role == Role.SELLER:
+        # The queue has its own page; the inbox shows what is routed to or taken by them.
+        seller = request.user.seller
+        incoming = incoming.filter(receiver_seller=seller)
+    return render(
+        request,
+        "opportunities/lead_inbox.html",
+        {
+            "incoming": Paginator(incoming, 50).get_page(request.GET.get("page")),
+            "outgoing": outgoing[:50],
+            "statuses": Lead.Status.choices,
+            "status": status,
+            "now": clock.now(),
+            "decline_form": LeadDeclineForm(),
+        },
+    )
+
+
+@login_required
+def lead_queue(request):
+    _require_seller(request)
+    return render(
+        request,
+        "opportunities/lead_queue.html",
+        {
+            "page": Paginator(selectors.lead_queue(user=request.user), 50).get_page(
+                request.GET.get("page")
+            ),
+            "now": clock.now(),
+        },
+    )
+
+
+@login_required
+def lead_detail(request, pk: int):
+    lead = selectors.lead_get(user=request.user, lead_id=pk)
+    incoming = selectors.lead_is_incoming(request.user, lead)
+    from .services.leads import is_receiver, is_sender
+
+    opportunity = lead.opportunity
+    missing = {}
+    if opportunity is not None:
+        missing = {
+            "value": opportunity.value is None,
+            "close_date": opportunity.close_date is None,
+            "notes": not opportunity.notes,
+        }
+    accept_form = LeadAcceptForm()
+    for name, is_missing in missing.items():
+        if not is_missing:
+            del accept_form.fields[name]
+            if name == "value":
+                del accept_form.fields["currency"]
+    return render(
+        request,
+        "opportunities/lead_detail.html",
+        {
+            "lead": lead,
+            "incoming": incoming,
+            "contact": lead.contact()
+            if selectors.lead_contact_visible(request.user, lead)
+            else None,
+            "contact_hidden": not selectors.lead_contact_visible(request.user, lead),
+            "can_answer": lead.status == Lead.Status.RECEIVED and is_receiver(request.user, lead),
+            "can_withdraw": lead.status == Lead.Status.RECEIVED and is_sender(request.user, lead),
+            "accept_form": accept_form,
+            "now": clock.now(),
+            "history": audit.history(lead)[:20],
+        },
+    )
+
+
+@login_required
+@require_POST
+def lead_accept(request, pk: int):
+    lead = selectors.lead_get(user=request.user, lead_id=pk)
+    form = LeadAcceptForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, _("Check the deal value, currency and date."))
+        return redirect("opportunities:lead_detail", lead.pk)
+    data = {k: v for k, v in form.cleaned_data.items() if v not in (None, "")}
+    try:
+        lead = services.lead_accept(lead_id=lead.pk, actor=request.user, now=clock.now(), **data)
+    except DomainError as exc:
+        messages.error(request, exc.message)
+        return redirect("opportunities:lead_detail", lead.pk)
+    messages.success(request, _("Lead accepted: you are on the opportunity's team."))
+    if lead.receiver == Lead.Receiver.PARTNER or request.user.role == Role.SELLER:
+        return redirect("opportunities:opportunity_detail", lead.opportunity_id)
+    return redirect("opportunities:lead_detail", lead.pk)
+
+
+@login_required
+def lead_decline(request, pk: int):
+    lead = selectors.lead_get(user=request.user, lead_id=pk)
+    form = LeadDeclineForm(request.POST or None)
+    return _domain_form(
+        request,
+        form,
+        lambda data: services.lead_decline(
+            lead_id=lead.pk, actor=request.user, now=clock.now(), **data
+        ),
+        success=_("Lead declined."),
+        redirect_to=("opportunities:lead_inbox",),
+        title=_("Decline %(title)s") % {"title": lead.display_title},
+        submit=_("Decline lead"),
+        cancel_url="opportunities:lead_inbox",
+        intro=_("Say why: the sender is told."),
+    )
+
+
+@login_required
+@require_POST
+def lead_withdraw(request, pk: int):
+    lead = selectors.lead_get(user=request.user, lead_id=pk)
+    try:
+        services.lead_withdraw(lead_id=lead.pk, actor=request.user, now=clock.now())
+    except (DomainError, PermissionDenied) as exc:
+        messages.error(request, getattr(exc, "message", "") or _("You cannot withdraw this lead."))
+    else:
+        messages.success(request, _("Lead withdrawn."))
+    return redirect("opportunities:lead_detail", lead.pk)
+
+
+@login_required
+def lead_send(request):
+    """A Microsoft seller sends a customer to a partner."""
+    _require_seller(request)
+    form = LeadSendForm(request.POST or None)
+    return _domain_form(
+        request,
+        form,
+        lambda data: services.seller_lead_send(
+            actor=request.user, now=clock.now(), **form.service_kwargs()
+        ),
+        success=_("Lead sent to the partner."),
+        redirect_to=("opportunities:lead_inbox",),
+        title=_("Send a lead to a partner"),
+        submit=_("Send lead"),
+        cancel_url="opportunities:lead_inbox",
+    )
+
+
+def home_expiring_leads(request, partner=None, seller=None) -> str:
+    """Home panel: incoming leads about to expire."""
+    now = clock.now()
+    leads = selectors.leads_expiring_soon(user=request.user, now=now)
+    if not leads:
+        return ""
+    return render_to_string(
+        "opportunities/_home_expiring.html", {"leads": leads, "now": now}, request=request
+    )
