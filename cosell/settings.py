@@ -317,10 +317,17 @@ COSELL_WEBHOOK_MAX_ATTEMPTS = env_int("COSELL_WEBHOOK_MAX_ATTEMPTS", 12)
 COSELL_WEBHOOK_RETRY_BASE_SECONDS = env_int("COSELL_WEBHOOK_RETRY_BASE_SECONDS", 30)
 COSELL_WEBHOOK_TIMEOUT_SECONDS = env_int("COSELL_WEBHOOK_TIMEOUT_SECONDS", 5)
 
+# Leads: a lead expires this many days after it was sent; its receiver is reminded this many
+# hours before.
+LEAD_EXPIRY_DAYS = env_int("COSELL_LEAD_EXPIRY_DAYS", 14)
+LEAD_REMINDER_HOURS = env_int("COSELL_LEAD_REMINDER_HOURS", 72)
+
 # Periodic jobs by name (see cosell.core.periodic); beat runs each through one task, for "now".
 PERIODIC_JOB_SCHEDULES = {
     "sessions.clear_expired": crontab(minute=17, hour=3),
     "login_attempts.purge": crontab(minute=23),
+    "leads.expire": crontab(minute="*/10"),
+    "leads.remind": crontab(minute=5),
     "offers.reevaluate_all": crontab(minute=30, hour=2),
     "offers.badge_propagate": crontab(minute=0, hour=4),
     "webhooks.dispatch": crontab(minute="*"),
