@@ -45,11 +45,9 @@ __all__ = [
 
 
 def _lock(lead_id: int) -> Lead:
-    return (
-        Lead.objects.select_for_update(of=("self",))
-        .select_related("opportunity", "answered_by", "receiver_seller")
-        .get(pk=lead_id)
-    )
+    # No select_related: after waiting for the lock, PostgreSQL re-checks the locked row only,
+    # so joined rows could describe the state before the change we waited for.
+    return Lead.objects.select_for_update().get(pk=lead_id)
 
 
 def is_receiver(user, lead: Lead) -> bool:
