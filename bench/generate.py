@@ -104,6 +104,9 @@ class Loader:
         )
 
     def insert(self, label: str, model, exprs: dict[str, str], from_sql: str) -> int:
+        return self.run(label, self.insert_sql(model, exprs, from_sql))
+
+    def insert_sql(self, model, exprs: dict[str, str], from_sql: str) -> str:
         """INSERT INTO model's table (columns from _meta) SELECT exprs FROM from_sql."""
         fields = model._meta.concrete_fields
         known = {f.name for f in fields} | {f.attname for f in fields}
@@ -128,7 +131,7 @@ class Loader:
             + ",\n  ".join(values)
             + f"\nFROM {from_sql}"
         )
-        return self.run(label, statement)
+        return statement
 
     def run(self, label: str, statement: str, params=None) -> int:
         started = time.perf_counter()
