@@ -157,3 +157,32 @@ class OfferAdmin(admin.ModelAdmin):
                 now=now,
             )
         obj.refresh_from_db()
+
+
+class ReadOnlyAdmin(admin.ModelAdmin):
+    """Shown for search and review; changes go through the offer pages and API."""
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(OfferDocument)
+class OfferDocumentAdmin(ReadOnlyAdmin):
+    list_display = ["original_name", "kind", "offer", "size", "uploaded_by", "uploaded_at"]
+    list_filter = ["kind", "extension"]
+    search_fields = ["original_name", "offer__name", "offer__partner__name"]
+    list_select_related = ["offer", "uploaded_by"]
+
+
+@admin.register(OfferContact)
+class OfferContactAdmin(ReadOnlyAdmin):
+    list_display = ["name", "email", "role", "offer", "countries"]
+    list_filter = ["role"]
+    search_fields = ["name", "email", "offer__name", "offer__partner__name"]
+    list_select_related = ["offer"]

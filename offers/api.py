@@ -103,14 +103,17 @@ class BenefitSerializer(serializers.Serializer):
 
 
 class BadgeSerializer(serializers.Serializer):
-    state = serializers.ChoiceField(choices=BadgeState.choices)
+    # Plain strings here: the enums are named once, on the offer (badge_state, co_sell_status).
+    state = serializers.CharField(help_text=_("One of: none, pending, visible, removal_pending."))
     visible_from = serializers.DateTimeField(allow_null=True)
     changes_at = serializers.DateTimeField(allow_null=True)
 
 
 class CoSellSerializer(serializers.Serializer):
-    status = serializers.ChoiceField(choices=CoSellStatus.choices)
-    evaluated_status = serializers.ChoiceField(choices=CoSellStatus.choices)
+    status = serializers.CharField(help_text=_("The co-sell status the offer holds."))
+    evaluated_status = serializers.CharField(
+        help_text=_("The status the checklist gives now (the offer moves to it shortly).")
+    )
     checklist = RequirementSerializer(many=True)
     next_missing = serializers.CharField(allow_null=True)
     benefits = BenefitSerializer(many=True)
