@@ -44,7 +44,7 @@ def _form_page(request, form, *, title, submit, cancel_url, intro="", status=200
         request,
         "opportunities/form.html",
         {"form": form, "title": title, "submit": submit, "cancel_url": cancel_url, "intro": intro},
-        status=400 if form.errors else status,
+        status=status if status != 200 else (400 if form.errors else 200),
     )
 
 
