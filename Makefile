@@ -49,3 +49,13 @@ messages: install
 
 clean:
 	rm -rf var .pytest_cache
+
+# Benchmark (not part of `make test`): generates cosell_bench_$(SIZE) once, then runs the
+# scenarios; `make bench SIZE=small` for a tenth of the data. Results in bench/results/.
+SIZE ?= default
+BENCH_DATABASE_URL ?= postgres://postgres@127.0.0.1:5432/cosell_bench_$(SIZE)
+bench: install
+	@DATABASE_URL="$(BENCH_DATABASE_URL)" REDIS_URL="$${BENCH_REDIS_URL:-redis://127.0.0.1:6379/9}" \
+		scripts/ensure_services.sh
+	DATABASE_URL="$(BENCH_DATABASE_URL)" $(BIN)/python -m bench.generate --size $(SIZE)
+	DATABASE_URL="$(BENCH_DATABASE_URL)" $(BIN)/python -m bench.run --size $(SIZE) $(BENCH_ARGS)
