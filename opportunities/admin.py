@@ -180,3 +180,30 @@ class LeadAdmin(admin.ModelAdmin):
                 "opts": self.model._meta,
             },
         )
+
+
+class ReadOnlyAdmin(admin.ModelAdmin):
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(OpportunitySolution)
+class OpportunitySolutionAdmin(ReadOnlyAdmin):
+    list_display = ["__str__", "kind", "opportunity"]
+    list_filter = ["kind"]
+    list_select_related = ["opportunity", "offer"]
+    search_fields = ["name", "offer__name", "opportunity__name"]
+
+
+@admin.register(TeamMember)
+class TeamMemberAdmin(ReadOnlyAdmin):
+    list_display = ["user", "role", "opportunity", "added_at"]
+    list_filter = ["role"]
+    list_select_related = ["opportunity", "user"]
+    search_fields = ["user__username", "opportunity__name"]

@@ -108,10 +108,14 @@ class CloseSerializer(serializers.Serializer):
     outcome = serializers.ChoiceField(
         choices=[Opportunity.Status.WON, Opportunity.Status.LOST, Opportunity.Status.ERROR]
     )
-    reason = serializers.ChoiceField(
-        choices=sorted(set(LostReason.values) | set(ErrorReason.values)),
+    # Checked against the outcome by the service: lost and error have their own codes.
+    reason = serializers.CharField(
         required=False,
         allow_blank=True,
+        help_text="lost: "
+        + ", ".join(LostReason.values)
+        + "; error: "
+        + ", ".join(ErrorReason.values),
     )
     notes = serializers.CharField(required=False, allow_blank=True)
 
@@ -141,7 +145,7 @@ class TeamMemberSerializer(serializers.ModelSerializer):
         fields = ["user_id", "name", "role", "added_at"]
 
 
-class ContactSerializer(serializers.Serializer):
+class CustomerContactSerializer(serializers.Serializer):
     name = serializers.CharField()
     email = serializers.CharField()
     phone = serializers.CharField()
@@ -192,7 +196,7 @@ class OpportunitySerializer(serializers.ModelSerializer):
             "updated_at",
         ]
 
-    def get_contact(self, obj) -> ContactSerializer(allow_null=True):  # type: ignore[valid-type]
+    def get_contact(self, obj) -> CustomerContactSerializer(allow_null=True):  # type: ignore[valid-type]
         if not obj.contact_consent:
             return None
         return {"name": obj.contact_name, "email": obj.contact_email, "phone": obj.contact_phone}
@@ -209,6 +213,7 @@ class LeadSerializer(serializers.ModelSerializer):
     contact = serializers.SerializerMethodField()
     time_left_seconds = serializers.SerializerMethodField()
     answered_by = serializers.SerializerMethodField()
+    decline_reason = serializers.CharField(help_text=", ".join(LostReason.values))
 
     class Meta:
         model = Lead
@@ -270,7 +275,7 @@ class LeadSerializer(serializers.ModelSerializer):
     def get_customer(self, obj) -> dict:
         return obj.customer()
 
-    def get_contact(self, obj) -> ContactSerializer(allow_null=True):  # type: ignore[valid-type]
+    def get_contact(self, obj) -> CustomerContactSerializer(allow_null=True):  # type: ignore[valid-type]
         if not lead_contact_visible(self._user, obj):
             return None
         return obj.contact()
