@@ -235,7 +235,7 @@ def load_people(loader: Loader, size: Size) -> None:
             "ELSE 20000 END",
             "created_at": f"{now} - interval '3 years'",
         },
-        f"generate_series(1, {P}) g",
+        f"generate_series(1::bigint, {P}) g",
     )
     # Users 1..P are the partners' admins (user g administers partner g); P+1..P+S the sellers.
     loader.insert(
@@ -253,13 +253,13 @@ def load_people(loader: Loader, size: Size) -> None:
             "is_active": "true",
             "date_joined": f"{now} - interval '2 years'",
         },
-        f"generate_series(1, {P + S}) g",
+        f"generate_series(1::bigint, {P + S}) g",
     )
     loader.insert(
         "memberships (one partner admin each)",
         Membership,
         {"id": "g", "user": "g", "partner": "g", "role": "'admin'", "created_at": now},
-        f"generate_series(1, {P}) g",
+        f"generate_series(1::bigint, {P}) g",
     )
     countries = (
         f"{pick(COUNTRIES, 'g', 8)} || ',' || {pick(COUNTRIES, 'g', 9)} || ',' "
@@ -277,7 +277,7 @@ def load_people(loader: Loader, size: Size) -> None:
             "is_sa_team": "g % 10 = 0",
             "created_at": now,
         },
-        f"generate_series(1, {S}) g",
+        f"generate_series(1::bigint, {S}) g",
     )
 
 
@@ -310,7 +310,7 @@ def load_offers(loader: Loader, size: Size) -> None:
             "created_at": f"{now} - interval '400 days'",
             "updated_at": f"{now} - interval '30 days'",
         },
-        f"generate_series(1, {n_offers}) g",
+        f"generate_series(1::bigint, {n_offers}) g",
     )
     loader.insert(
         "offer documents",
@@ -486,7 +486,7 @@ def load_opportunities(loader: Loader, size: Size) -> None:
             "version": "1",
         },
         f"(SELECT g, {partner} AS partner, {category} AS category, {status} AS status, "
-        f"{customer} AS customer FROM generate_series(1, {N}) g) x",
+        f"{customer} AS customer FROM generate_series(1::bigint, {N}) g) x",
     )
     loader.insert(
         "opportunity solutions (one offer each)",
