@@ -10,6 +10,8 @@ class OpportunitiesConfig(AppConfig):
         from cosell.partners.views import HOME_SECTIONS
 
         from . import services  # noqa: F401  (registers the periodic lead jobs)
-        from .views import home_expiring_leads
+        from .dashboard_views import home_today
 
-        HOME_SECTIONS.append(home_expiring_leads)
+        # Today's work opens every home page, before the other apps' panels.
+        if home_today not in HOME_SECTIONS:
+            HOME_SECTIONS.insert(0, home_today)

@@ -1,9 +1,11 @@
 from django.urls import path
 
-from . import views
+from . import dashboard_views, views
 
 app_name = "opportunities"
 urlpatterns = [
+    path("dashboard/", dashboard_views.dashboard, name="dashboard"),
+    path("dashboard/admin/", dashboard_views.admin_dashboard, name="admin_dashboard"),
     path("pipeline/", views.pipeline, name="pipeline"),
     path("opportunities/new/", views.opportunity_create, name="opportunity_create"),
     path("opportunities/<int:pk>/", views.opportunity_detail, name="opportunity_detail"),

@@ -5,7 +5,6 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
 from django.shortcuts import redirect, render
-from django.template.loader import render_to_string
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
@@ -452,15 +451,4 @@ def lead_send(request):
         title=_("Send a lead to a partner"),
         submit=_("Send lead"),
         cancel_url="opportunities:lead_inbox",
-    )
-
-
-def home_expiring_leads(request, partner=None, seller=None) -> str:
-    """Home panel: incoming leads about to expire."""
-    now = clock.now()
-    leads = selectors.leads_expiring_soon(user=request.user, now=now)
-    if not leads:
-        return ""
-    return render_to_string(
-        "opportunities/_home_expiring.html", {"leads": leads, "now": now}, request=request
     )

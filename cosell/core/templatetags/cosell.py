@@ -1,4 +1,13 @@
+"""Template helpers shared by every page: form widgets, locale-aware money and numbers, status
+badges in one set of colours, and the sortable column headers of list pages."""
+
+from decimal import Decimal, InvalidOperation
+
+from babel.numbers import format_currency, format_decimal, format_percent
 from django import template
+from django.utils.html import format_html
+from django.utils.http import urlencode
+from django.utils.translation import get_language, gettext, to_locale
 
 register = template.Library()
 
@@ -14,8 +23,6 @@ def bs_widget(field):
         css = "form-select"
     elif widget_type in _CHECKS:
         css = "form-check-input"
-    elif widget_type == "clearablefile" or widget_type == "file":
-        css = "form-control"
     else:
         css = "form-control"
     attrs = {"class": css + (" is-invalid" if field.errors else "")}
@@ -28,3 +35,168 @@ def bs_widget(field):
     if described:
         attrs["aria-describedby"] = " ".join(described)
     return field.as_widget(attrs=attrs)
+
+
+# --- Locale formatting -------------------------------------------------------------------
+
+
+def babel_locale() -> str:
+    """The active Django language as a Babel locale (``zh-hans`` -> ``zh_Hans``)."""
+    return to_locale(get_language() or "en")
+
+
+def _decimal(value):
+    if value is None or value == "":
+        return None
+    try:
+        return Decimal(str(value))
+    except (InvalidOperation, ValueError):
+        return None
+
+
+@register.filter
+def money(value, currency="USD"):
+    """``{{ deal.value|money:deal.currency }}``: an amount in the active language's format."""
+    amount = _decimal(value)
+    if amount is None:
+        return ""
+    try:
+        return format_currency(amount, currency or "USD", locale=babel_locale())
+    except (ValueError, LookupError):
+        return f"{currency} {amount:,.2f}"
+
+
+@register.filter
+def number(value, digits=0):
+    """A number with the active language's grouping, ``digits`` decimals at most."""
+    amount = _decimal(value)
+    if amount is None:
+        return ""
+    pattern = "#,##0" + ("." + "#" * int(digits) if int(digits) else "")
+    return format_decimal(amount, format=pattern, locale=babel_locale())
+
+
+@register.filter
+def percent(value):
+    """A ratio (0..1) as a percentage in the active language; empty when there is none."""
+    ratio = _decimal(value)
+    if ratio is None:
+        return "—"
+    return format_percent(ratio, locale=babel_locale())
+
+
+@register.filter
+def duration_hours(value):
+    """A timedelta as hours (or days past two days), e.g. "5 h" / "3.5 d"; "—" when None."""
+    if value is None:
+        return "—"
+    hours = value.total_seconds() / 3600
+    if hours >= 48:
+        return gettext("%(n)s d") % {"n": format_decimal(hours / 24, "#,##0.#", babel_locale())}
+    return gettext("%(n)s h") % {"n": format_decimal(hours, "#,##0.#", babel_locale())}
+
+
+# --- Status badges ----------------------------------------------------------------------
+
+# One colour per meaning, everywhere: waiting/new = blue, good = green, needs a look = amber,
+# bad = red, over or not started = grey.
+STATUS_COLOURS = {
+    # co-sell statuses
+    "not_ready": "secondary",
+    "co_sell_ready": "success",
+    "azure_ip_incentive": "primary",
+    "bizapps_standard": "primary",
+    "bizapps_premium": "primary",
+    # Preferred solution badge states
+    "none": "light",
+    "pending": "warning",
+    "visible": "success",
+    "removal_pending": "danger",
+    # lead statuses
+    "received": "info",
+    "accepted": "success",
+    "declined": "danger",
+    "expired": "secondary",
+    "withdrawn": "secondary",
+    # opportunity statuses
+    "active": "primary",
+    "won": "success",
+    "lost": "danger",
+    "error": "dark",
+    # listing and validation
+    "draft": "light",
+    "live": "success",
+    "passed": "success",
+    "failed": "danger",
+    "not_submitted": "light",
+}
+
+
+@register.filter
+def status_colour(code) -> str:
+    return STATUS_COLOURS.get(str(code), "secondary")
+
+
+@register.simple_tag
+def status_badge(code, label=None):
+    """``{% status_badge lead.status lead.get_status_display %}``: a pill in the status's colour."""
+    colour = status_colour(code)
+    return format_html(
+        '<span class="badge rounded-pill text-bg-{} status-badge" data-status="{}">{}</span>',
+        colour,
+        code,
+        label if label is not None else code,
+    )
+
+
+# --- Lists: sorting and paging ----------------------------------------------------------
+
+
+def _query(request, **changes) -> str:
+    params = request.GET.copy()
+    for key, value in changes.items():
+        if value is None:
+            params.pop(key, None)
+        else:
+            params[key] = value
+    params.pop("_", None)
+    encoded = params.urlencode()
+    return "?" + encoded if encoded else "?"
+
+
+@register.simple_tag(takes_context=True)
+def query(context, **changes):
+    """The current query string with some parameters changed (None removes one)."""
+    return _query(context["request"], **changes)
+
+
+@register.simple_tag(takes_context=True)
+def sort_th(context, key, label, css=""):
+    """A sortable column header: a link that flips the order, and ``aria-sort`` for readers.
+
+    The list page passes ``sort`` (e.g. "-name") in the context; links keep the filters and
+    drop the page number."""
+    current = context.get("sort") or ""
+    direction = "none"
+    if current == key:
+        direction = "ascending"
+    elif current == f"-{key}":
+        direction = "descending"
+    next_sort = f"-{key}" if direction == "ascending" else key
+    href = _query(context["request"], sort=next_sort, page=None)
+    arrow = {"ascending": "▲", "descending": "▼"}.get(direction, "↕")
+    return format_html(
+        '<th scope="col" class="{}" aria-sort="{}"><a class="sort-link" href="{}" '
+        'hx-get="{}">{} <span class="sort-arrow" aria-hidden="true">{}</span></a></th>',
+        css,
+        direction,
+        href,
+        href,
+        label,
+        arrow,
+    )
+
+
+@register.filter
+def urlparams(params: dict) -> str:
+    return urlencode({k: v for k, v in params.items() if v not in (None, "")})
