@@ -833,7 +833,16 @@ def main(argv: list[str] | None = None) -> int:
         Gunicorn("bench.bare_wsgi", BARE_PORT, env_bare),
     ):
         for name, path, headers in reads:
-            portal, bare = time_pair(path, headers, args.runs)
+            try:
+                portal, bare = time_pair(path, headers, args.runs)
+            except RuntimeError as exc:  # report it and go on with the other scenarios
+                log(f"  !! {name}: {exc}")
+                results.rows.append(
+                    {"scenario": name, "median_ms": None, "p95_ms": None,
+                     "limit_median_ms": None, "ratio": None, "target": "<= 2.5x",
+                     "met": False, "error": str(exc)[:300], "path": path}
+                )  # fmt: skip
+                continue
             results.add(name, portal, bare, 2.5, path=path)
         list_path = f"/api/v1/opportunities/?{list_filter}"
         log(f"\nLoad: 8 concurrent clients for {args.load_seconds} s on {list_path}")
