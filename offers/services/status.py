@@ -9,7 +9,7 @@ from django.utils import translation
 
 from cosell.core import audit
 
-from .. import tasks
+from .. import events, tasks
 from ..badges import next_propagation_run
 from ..benefits import badge_eligible
 from ..models import BadgeState, Offer, OfferContact, OfferDocument
@@ -50,6 +50,7 @@ def _needs_change(offer: Offer, evaluation: Evaluation, now: datetime) -> bool:
 def _apply(offer: Offer, evaluation: Evaluation, *, now: datetime, actor, job: str) -> Offer:
     """Write what ``evaluation`` changes on the locked ``offer``, with its audit events."""
     fields: list[str] = []
+    status_change = badge_change = None
     old_status = offer.co_sell_status
     if evaluation.status != old_status:
         decider = deciding_requirement(
@@ -80,6 +81,7 @@ def _apply(offer: Offer, evaluation: Evaluation, *, now: datetime, actor, job: s
         )
         offer_id, new_status = offer.pk, evaluation.status
         requirement = decider.code if decider else ""
+        status_change = {"from": old_status, "to": new_status, "requirement": requirement}
         transaction.on_commit(
             lambda: tasks.offer_status_notify.delay(
                 offer_id, old_status, new_status, requirement, direction
@@ -103,11 +105,17 @@ def _apply(offer: Offer, evaluation: Evaluation, *, now: datetime, actor, job: s
             reason=f"co_sell_status: {evaluation.status}",
             extra={"due_at": offer.badge_due_at.isoformat() if offer.badge_due_at else None},
         )
+        badge_change = {"from": old_badge, "to": offer.badge_state}
     if offer.co_sell_unmet != evaluation.unmet:
         offer.co_sell_unmet = evaluation.unmet
         fields.append("co_sell_unmet")
     if fields:
         offer.save(update_fields=fields)
+    # After the save, so the payload shows the offer as it now is.
+    if status_change is not None:
+        events.emit_offer("offer.status_changed", offer, at=now, **status_change)
+    if badge_change is not None:
+        events.emit_offer("offer.badge_changed", offer, at=now, **badge_change)
     return offer
 
 
@@ -182,16 +190,25 @@ def badge_propagate(*, now: datetime) -> int:
             offers = list(
                 Offer.objects.select_for_update()
                 .filter(pk__in=batch, **due_filter)
-                .only("id", "badge_state", "badge_due_at", "badge_visible_since")
+                .only(
+                    "id",
+                    "partner_id",
+                    "name",
+                    "co_sell_status",
+                    "badge_state",
+                    "badge_due_at",
+                    "badge_visible_since",
+                )
             )
-            events = []
+            audit_events, changes = [], []
             for offer in offers:
                 old = offer.badge_state
+                changes.append((offer, {"from": old, "to": PROPAGATION[old]}))
                 offer.badge_state = PROPAGATION[old]
                 offer.badge_visible_since = (
                     offer.badge_due_at if offer.badge_state == BadgeState.VISIBLE else None
                 )
-                events.append(
+                audit_events.append(
                     audit.build(
                         offer,
                         "badge_changed",
@@ -206,6 +223,7 @@ def badge_propagate(*, now: datetime) -> int:
             Offer.objects.bulk_update(
                 offers, ["badge_state", "badge_due_at", "badge_visible_since"]
             )
-            audit.bulk_record(events)
+            audit.bulk_record(audit_events)
+            events.emit_offers("offer.badge_changed", changes, at=now)
             changed += len(offers)
     return changed

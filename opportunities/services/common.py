@@ -13,7 +13,7 @@ from cosell.core import audit
 from cosell.core.errors import InvalidTransition, ValidationFailed
 from cosell.partners.models import Membership, Partner, Seller
 
-from .. import tasks
+from .. import events, tasks
 from ..models import Category, Lead, Opportunity, TeamMember
 
 
@@ -144,6 +144,7 @@ def send_lead(
             "receiver_seller_id": lead.receiver_seller_id,
         },
     )
+    events.emit_lead("lead.created", lead, at=now)
     transaction.on_commit(lambda: tasks.lead_notify_receiver.delay(lead.pk, "received"))
     return lead
 

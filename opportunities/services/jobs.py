@@ -8,7 +8,7 @@ from django.db import transaction
 
 from cosell.core import audit, periodic
 
-from .. import tasks
+from .. import events, tasks
 from ..models import Lead
 
 BATCH_SIZE = 500
@@ -53,6 +53,11 @@ def lead_expire_due(now: datetime, *, batch_size: int = BATCH_SIZE) -> int:
                 at=now,
             )
             for lead in batch
+        )
+        events.emit_leads(
+            "lead.expired",
+            Lead.objects.filter(pk__in=ids).select_related("opportunity").order_by("id"),
+            at=now,
         )
         for pk in ids:
             transaction.on_commit(partial(tasks.lead_notify_sender.delay, pk, "expired"))

@@ -13,7 +13,7 @@ from cosell.core.errors import InvalidTransition, ValidationFailed
 from cosell.partners.models import Seller
 from offers.models import CO_SELL_READY_STATUSES, Offer
 
-from .. import tasks
+from .. import events, tasks
 from ..models import (
     Category,
     Lead,
@@ -149,6 +149,7 @@ def lead_accept(
         audit.record(
             lead, "accepted", frm=Lead.Status.RECEIVED, to=lead.status, actor=actor, at=now
         )
+        events.emit_lead("lead.accepted", lead, at=now)
         transaction.on_commit(lambda: tasks.lead_notify_sender.delay(lead.pk, "accepted"))
     return lead
 
@@ -178,6 +179,7 @@ def _fill_missing(opportunity: Opportunity, *, actor, now, value, currency, clos
         opportunity.updated_at = now
         opportunity.save(update_fields=[*changed, "version", "updated_at"])
         audit.record(opportunity, "lead_accepted", actor=actor, at=now, extra={"fields": changed})
+        events.emit_opportunity("opportunity.updated", opportunity, at=now, changed=changed)
 
 
 def _opportunity_from_lead(lead: Lead, *, actor, now, value, currency, close_date, notes):
@@ -230,6 +232,7 @@ def _opportunity_from_lead(lead: Lead, *, actor, now, value, currency, close_dat
         at=now,
         extra={"category": category, "from_lead": lead.pk},
     )
+    events.emit_opportunity("opportunity.created", opportunity, at=now)
     return opportunity
 
 
@@ -273,6 +276,7 @@ def lead_decline(*, lead_id: int, actor, reason: str, notes: str, now: datetime)
             reason=reason,
             extra={"notes": lead.decline_notes},
         )
+        events.emit_lead("lead.declined", lead, at=now)
         transaction.on_commit(lambda: tasks.lead_notify_sender.delay(lead.pk, "declined"))
     return lead
 
@@ -292,6 +296,7 @@ def lead_withdraw(*, lead_id: int, actor, now: datetime) -> Lead:
         audit.record(
             lead, "withdrawn", frm=Lead.Status.RECEIVED, to=lead.status, actor=actor, at=now
         )
+        events.emit_lead("lead.withdrawn", lead, at=now)
     return lead
 
 

@@ -13,6 +13,7 @@ from cosell.core.errors import Conflict, InvalidTransition, PreconditionFailed, 
 from cosell.partners.models import Partner
 from offers.models import CO_SELL_READY_STATUSES, Offer
 
+from .. import events
 from ..models import (
     CO_SELL_CATEGORIES,
     STAGE_ORDER,
@@ -257,6 +258,12 @@ def opportunity_create(
             at=now,
             extra={"category": category, "confirmed_duplicate": bool(confirm_duplicate)},
         )
+        events.emit_opportunity(
+            "opportunity.created",
+            opportunity,
+            at=now,
+            invitee_ids=[invitee.pk for invitee in invitees],
+        )
         _share(opportunity, actor=actor, now=now, invitees=invitees)
     return opportunity
 
@@ -329,6 +336,7 @@ def opportunity_update(
             update_fields=[*fields, "customer_name_normalized", "version", "updated_at"]
         )
         audit.record(opportunity, "updated", actor=actor, at=now, extra={"fields": sorted(changed)})
+        events.emit_opportunity("opportunity.updated", opportunity, at=now, changed=changed)
     return opportunity
 
 
@@ -353,6 +361,7 @@ def opportunity_invite(*, opportunity_id: int, partner_id, actor, now: datetime)
             raise ValidationFailed({"partner_id": [_("You cannot invite yourselves.")]})
         [lead] = _share(opportunity, actor=actor, now=now, invitees=[invitee])
         audit.record(opportunity, "invited", actor=actor, at=now, extra={"partner_id": invitee.pk})
+        events.emit_opportunity("opportunity.updated", opportunity, at=now, changed=["invited"])
     return lead
 
 
@@ -397,6 +406,7 @@ def opportunity_upgrade(
             opportunity, "upgraded", frm=Category.PRIVATE, to=category, actor=actor, at=now
         )
         _share(opportunity, actor=actor, now=now, invitees=invitees)
+        events.emit_opportunity("opportunity.updated", opportunity, at=now, changed=["category"])
     return opportunity
 
 
@@ -430,6 +440,7 @@ def opportunity_set_stage(*, opportunity_id: int, stage: str, actor, now: dateti
         opportunity.updated_at = now
         opportunity.save(update_fields=["stage", "version", "updated_at"])
         audit.record(opportunity, "stage_changed", frm=old, to=stage, actor=actor, at=now)
+        events.emit_opportunity("opportunity.updated", opportunity, at=now, changed=["stage"])
     return opportunity
 
 
@@ -507,11 +518,20 @@ def opportunity_close(
             at=now,
             reason=reason,
         )
+        # Partners whose invitation is withdrawn below still hear how the deal ended.
+        events.emit_opportunity("opportunity.closed", opportunity, at=now)
         open_leads = list(opportunity.leads.select_for_update().filter(status=Lead.Status.RECEIVED))
         if open_leads:
             Lead.objects.filter(pk__in=[lead.pk for lead in open_leads]).update(
                 status=Lead.Status.WITHDRAWN, answered_at=now
             )
+            for lead in open_leads:
+                lead.status, lead.answered_at, lead.opportunity = (
+                    Lead.Status.WITHDRAWN,
+                    now,
+                    opportunity,
+                )
+            events.emit_leads("lead.withdrawn", open_leads, at=now)
             audit.bulk_record(
                 audit.build(
                     lead,
