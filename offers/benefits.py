@@ -59,6 +59,7 @@ def benefits(offer, partner, status: str | None = None) -> list[Benefit]:
     elif offer.offer_type not in CSP_INCENTIVE_TYPES:
         csp = (False, _("Only IaaS and SaaS offers earn it; IoT Edge modules do not."))
     else:
+        # xgettext:no-python-format
         csp = (True, _("CSP partners earn a 10% incentive when they resell this offer."))
 
     if not azure_ip:
@@ -87,8 +88,10 @@ def benefits(offer, partner, status: str | None = None) -> list[Benefit]:
     else:
         badge = (False, _("The offer must be co-sell ready first."))
 
+    # xgettext:no-python-format
+    csp_label = _("CSP partner 10% incentive")
     return [
-        Benefit(BenefitCode.CSP_INCENTIVE, csp[0], _("CSP partner 10% incentive"), csp[1]),
+        Benefit(BenefitCode.CSP_INCENTIVE, csp[0], csp_label, csp[1]),
         Benefit(BenefitCode.AZURE_BENEFIT, macc[0], _("Eligible for Azure benefit"), macc[1]),
         Benefit(
             BenefitCode.PREFERRED_SOLUTION,
