@@ -3,7 +3,7 @@
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
-from django.core.paginator import Paginator
+from django.db.models import Q
 from django.http import FileResponse, HttpResponseRedirect
 from django.shortcuts import render
 from django.template.loader import render_to_string
@@ -13,6 +13,7 @@ from django.views.decorators.http import require_POST
 
 from cosell.core import clock
 from cosell.core.errors import DomainError, ValidationFailed
+from cosell.core.lists import paginate, render_list, sort_queryset
 
 from . import selectors, services
 from .badges import next_propagation_run
@@ -65,25 +66,44 @@ def _managed_offer(request, offer_id: int) -> Offer:
     return offer
 
 
+OFFER_SORTS = {
+    "name": "name",
+    "partner": "partner__name",
+    "type": "offer_type",
+    "listing": "listing_state",
+    "status": "co_sell_status",
+    "badge": ("badge_state", "badge_due_at"),
+}
+
+
 @login_required
 def offer_list(request):
-    offers = selectors.offer_list(user=request.user).order_by("name", "id")
+    """Offers with filters, sorting and paging; htmx gets only the table back."""
+    offers = selectors.offer_list(user=request.user)
     status = request.GET.get("status", "")
     if status in CoSellStatus.values:
         offers = offers.filter(co_sell_status=status)
     offer_type = request.GET.get("type", "")
     if offer_type in OfferType.values:
         offers = offers.filter(offer_type=offer_type)
-    page = Paginator(offers, 50).get_page(request.GET.get("page"))
+    search = request.GET.get("q", "").strip()
+    if search:
+        offers = offers.filter(Q(name__icontains=search) | Q(partner__name__icontains=search))
+    offers, sort = sort_queryset(offers, request, OFFER_SORTS, default="name")
+    page = paginate(offers, request)
     partner = request.user.partner
-    return render(
+    return render_list(
         request,
         "offers/offer_list.html",
+        "offers/_offer_table.html",
         {
             "page": page,
             "offers": page.object_list,
             "status": status,
             "offer_type": offer_type,
+            "search": search,
+            "sort": sort,
+            "filtered": bool(status or offer_type or search),
             "statuses": CoSellStatus.choices,
             "types": OfferType.choices,
             "can_create": partner is not None

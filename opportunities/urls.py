@@ -18,6 +18,7 @@ urlpatterns = [
     path("leads/queue/", views.lead_queue, name="lead_queue"),
     path("leads/send/", views.lead_send, name="lead_send"),
     path("leads/<int:pk>/", views.lead_detail, name="lead_detail"),
+    path("leads/<int:pk>/row/", views.lead_row, name="lead_row"),
     path("leads/<int:pk>/accept/", views.lead_accept, name="lead_accept"),
     path("leads/<int:pk>/decline/", views.lead_decline, name="lead_decline"),
     path("leads/<int:pk>/withdraw/", views.lead_withdraw, name="lead_withdraw"),

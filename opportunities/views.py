@@ -3,13 +3,14 @@
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
-from django.core.paginator import Paginator
+from django.db.models import Q
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from cosell.core import audit, clock
 from cosell.core.errors import DomainError, ValidationFailed
+from cosell.core.lists import fragment, paginate, render_list, sort_queryset
 from cosell.partners.models import Role
 
 from . import selectors, services
@@ -59,13 +60,28 @@ def _require_seller(request):
     return request.user.seller
 
 
+PIPELINE_SORTS = {
+    "name": "name",
+    "customer": "customer_name",
+    "category": "category",
+    "stage": "stage",
+    "status": "status",
+    "value": ("currency", "value"),
+    "close_date": "close_date",
+    "created": "created_at",
+}
+
+
 @login_required
 def pipeline(request):
-    """Deals by category and stage, with filters and active totals by currency."""
+    """Deals by category and stage, with filters, sorting and active totals by currency."""
     if request.user.role == Role.NONE:
         raise PermissionDenied
     base = selectors.opportunity_list(user=request.user)
-    filterset = OpportunityFilter(request.GET or None, queryset=base)
+    params = request.GET.copy()
+    for key in ("sort", "page"):
+        params.pop(key, None)
+    filterset = OpportunityFilter(params or None, queryset=base)
     queryset = filterset.qs if filterset.is_bound and filterset.is_valid() else base
     matrix = selectors.pipeline_matrix(queryset)
     rows = [
@@ -76,9 +92,8 @@ def pipeline(request):
         }
         for code, label in Category.choices
     ]
-    page = Paginator(queryset.order_by("category", "-created_at", "-id"), 50).get_page(
-        request.GET.get("page")
-    )
+    ordered, sort = sort_queryset(queryset, request, PIPELINE_SORTS, default="-created")
+    page = paginate(ordered, request)
     partner = request.user.partner
     can_create_co_sell = bool(
         partner
@@ -86,12 +101,15 @@ def pipeline(request):
             co_sell_status__in=services.opportunities.CO_SELL_READY_STATUSES
         ).exists()
     )
-    return render(
+    return render_list(
         request,
         "opportunities/pipeline.html",
+        "opportunities/_pipeline_list.html",
         {
             "filter": filterset,
             "page": page,
+            "sort": sort,
+            "filtered": any(params.values()),
             "stages": Stage.choices,
             "matrix_rows": rows,
             "totals": selectors.pipeline_totals(queryset),
@@ -284,6 +302,31 @@ def opportunity_close(request, pk: int):
 def opportunity_stage(request, pk: int):
     opportunity = _editable(request, pk)
     form = StageForm(request.POST or None, initial={"stage": opportunity.stage})
+    if request.htmx and request.method == "POST":
+        status = 200
+        if form.is_valid():
+            try:
+                services.opportunity_set_stage(
+                    opportunity_id=opportunity.pk,
+                    stage=form.cleaned_data["stage"],
+                    actor=request.user,
+                    now=clock.now(),
+                )
+            except DomainError as exc:
+                messages.error(request, exc.message)
+                status = 409
+            else:
+                messages.success(request, _("Stage updated."))
+        else:
+            messages.error(request, _("Choose a sales stage."))
+            status = 400
+        opportunity = selectors.opportunity_get(user=request.user, opportunity_id=pk)
+        return fragment(
+            request,
+            "opportunities/_stage.html",
+            {"opportunity": opportunity, "stage_form": StageForm(), "can_edit": True},
+            status=status,
+        )
     return _domain_form(
         request,
         form,
@@ -301,6 +344,26 @@ def opportunity_stage(request, pk: int):
     )
 
 
+LEAD_SORTS = {
+    "sent": "sent_at",
+    "expires": "expires_at",
+    "status": "status",
+    "customer": "customer_name",
+}
+
+
+def _lead_search(queryset, request):
+    search = request.GET.get("q", "").strip()
+    if search:
+        queryset = queryset.filter(
+            Q(title__icontains=search)
+            | Q(customer_name__icontains=search)
+            | Q(opportunity__name__icontains=search)
+            | Q(opportunity__customer_name__icontains=search)
+        )
+    return queryset, search
+
+
 @login_required
 def lead_inbox(request):
     """Incoming and outgoing leads, with the time left on each and accept/decline at hand."""
@@ -311,20 +374,27 @@ def lead_inbox(request):
     outgoing = selectors.lead_list(user=request.user, direction="outgoing")
     if status in Lead.Status.values:
         incoming, outgoing = incoming.filter(status=status), outgoing.filter(status=status)
+    incoming, search = _lead_search(incoming, request)
+    outgoing, _search = _lead_search(outgoing, request)
     if request.user.role == Role.SELLER:
         # The queue has its own page; the inbox shows what is routed to or taken by them.
         seller = request.user.seller
         incoming = incoming.filter(receiver_seller=seller)
-    return render(
+    incoming, sort = sort_queryset(incoming, request, LEAD_SORTS, default="-sent")
+    return render_list(
         request,
         "opportunities/lead_inbox.html",
+        "opportunities/_lead_inbox_list.html",
         {
-            "incoming": Paginator(incoming, 50).get_page(request.GET.get("page")),
+            "page": paginate(incoming, request),
+            "incoming": None,
             "outgoing": outgoing[:50],
             "statuses": Lead.Status.choices,
             "status": status,
+            "search": search,
+            "sort": sort,
+            "filtered": bool(status or search),
             "now": clock.now(),
-            "decline_form": LeadDeclineForm(),
         },
     )
 
@@ -332,16 +402,33 @@ def lead_inbox(request):
 @login_required
 def lead_queue(request):
     _require_seller(request)
-    return render(
+    queue, search = _lead_search(selectors.lead_queue(user=request.user), request)
+    queue, sort = sort_queryset(queue, request, LEAD_SORTS, default="expires")
+    return render_list(
         request,
         "opportunities/lead_queue.html",
+        "opportunities/_lead_queue_list.html",
         {
-            "page": Paginator(selectors.lead_queue(user=request.user), 50).get_page(
-                request.GET.get("page")
-            ),
+            "page": paginate(queue, request),
+            "search": search,
+            "sort": sort,
+            "filtered": bool(search),
             "now": clock.now(),
         },
     )
+
+
+def _lead_row(request, lead_id: int, status: int = 200):
+    """One lead's row of the inbox or queue, for htmx swaps (with the flash messages)."""
+    lead = selectors.lead_get(user=request.user, lead_id=lead_id)
+    return fragment(
+        request, "opportunities/_lead_row.html", {"lead": lead, "now": clock.now()}, status=status
+    )
+
+
+@login_required
+def lead_row(request, pk: int):
+    return _lead_row(request, pk)
 
 
 @login_required
@@ -390,14 +477,20 @@ def lead_accept(request, pk: int):
     form = LeadAcceptForm(request.POST)
     if not form.is_valid():
         messages.error(request, _("Check the deal value, currency and date."))
+        if request.htmx:
+            return _lead_row(request, lead.pk, status=400)
         return redirect("opportunities:lead_detail", lead.pk)
     data = {k: v for k, v in form.cleaned_data.items() if v not in (None, "")}
     try:
         lead = services.lead_accept(lead_id=lead.pk, actor=request.user, now=clock.now(), **data)
     except DomainError as exc:
         messages.error(request, exc.message)
+        if request.htmx:
+            return _lead_row(request, lead.pk, status=409)
         return redirect("opportunities:lead_detail", lead.pk)
     messages.success(request, _("Lead accepted: you are on the opportunity's team."))
+    if request.htmx:
+        return _lead_row(request, lead.pk)
     if lead.receiver == Lead.Receiver.PARTNER or request.user.role == Role.SELLER:
         return redirect("opportunities:opportunity_detail", lead.opportunity_id)
     return redirect("opportunities:lead_detail", lead.pk)
@@ -405,8 +498,28 @@ def lead_accept(request, pk: int):
 
 @login_required
 def lead_decline(request, pk: int):
+    """Decline with a reason: a page without JavaScript, an inline form in the row with htmx."""
     lead = selectors.lead_get(user=request.user, lead_id=pk)
-    form = LeadDeclineForm(request.POST or None)
+    form = LeadDeclineForm(
+        request.POST or None, prefix=f"decline-{lead.pk}" if request.htmx else None
+    )
+    if request.htmx:
+        if request.method == "POST" and form.is_valid():
+            try:
+                services.lead_decline(
+                    lead_id=lead.pk, actor=request.user, now=clock.now(), **form.cleaned_data
+                )
+            except DomainError as exc:
+                _apply_errors(form, exc)
+            else:
+                messages.success(request, _("Lead declined."))
+                return _lead_row(request, lead.pk)
+        return fragment(
+            request,
+            "opportunities/_lead_decline_row.html",
+            {"lead": lead, "form": form, "now": clock.now()},
+            status=400 if form.errors else 200,
+        )
     return _domain_form(
         request,
         form,

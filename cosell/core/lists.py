@@ -11,7 +11,7 @@ from django.http import HttpResponse
 from django.shortcuts import render
 from django.template.loader import render_to_string
 
-PAGE_SIZE = 25
+PAGE_SIZE = 50
 
 
 def sort_queryset(

@@ -1,6 +1,7 @@
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
+from django.db.models import Q
 from django.http import HttpResponseRedirect, JsonResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -9,6 +10,7 @@ from django.views.decorators.http import require_POST
 
 from cosell.core import clock
 from cosell.core.errors import DomainError, ValidationFailed
+from cosell.core.lists import paginate, render_list, sort_queryset
 
 from . import selectors, services
 from .forms import MemberInviteForm, MemberRoleForm
@@ -74,16 +76,39 @@ def _require_partner(request):
     return partner
 
 
+MEMBER_SORTS = {
+    "name": ("user__first_name", "user__last_name", "user__username"),
+    "email": "user__email",
+    "role": "role",
+    "joined": "created_at",
+}
+
+
 @login_required
 def member_list(request):
     partner = _require_partner(request)
     can_manage = request.user.has_perm("partners.manage_members", partner)
-    return render(
+    members = selectors.membership_list(user=request.user)
+    search = request.GET.get("q", "").strip()
+    if search:
+        members = members.filter(
+            Q(user__username__icontains=search)
+            | Q(user__first_name__icontains=search)
+            | Q(user__last_name__icontains=search)
+            | Q(user__email__icontains=search)
+        )
+    members, sort = sort_queryset(members, request, MEMBER_SORTS, default="name")
+    page = paginate(members, request)
+    return render_list(
         request,
         "partners/members.html",
+        "partners/_member_list.html",
         {
             "partner": partner,
-            "members": selectors.membership_list(user=request.user),
+            "page": page,
+            "members": page.object_list,
+            "search": search,
+            "sort": sort,
             "can_manage": can_manage,
             "invite_form": MemberInviteForm() if can_manage else None,
             "role_form_class": MemberRoleForm,
