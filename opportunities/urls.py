@@ -1,12 +1,19 @@
 from django.urls import path
 
-from . import dashboard_views, views
+from . import csv_views, dashboard_views, views
 
 app_name = "opportunities"
 urlpatterns = [
     path("dashboard/", dashboard_views.dashboard, name="dashboard"),
     path("dashboard/admin/", dashboard_views.admin_dashboard, name="admin_dashboard"),
     path("pipeline/", views.pipeline, name="pipeline"),
+    path("pipeline/export.csv", csv_views.opportunities_export, name="opportunities_export"),
+    path("opportunities/import/", csv_views.opportunities_import, name="opportunities_import"),
+    path(
+        "opportunities/import/apply/",
+        csv_views.opportunities_import_apply,
+        name="opportunities_import_apply",
+    ),
     path("opportunities/new/", views.opportunity_create, name="opportunity_create"),
     path("opportunities/<int:pk>/", views.opportunity_detail, name="opportunity_detail"),
     path("opportunities/<int:pk>/edit/", views.opportunity_edit, name="opportunity_edit"),
@@ -15,6 +22,7 @@ urlpatterns = [
     path("opportunities/<int:pk>/close/", views.opportunity_close, name="opportunity_close"),
     path("opportunities/<int:pk>/stage/", views.opportunity_stage, name="opportunity_stage"),
     path("leads/", views.lead_inbox, name="lead_inbox"),
+    path("leads/export.csv", csv_views.leads_export, name="leads_export"),
     path("leads/queue/", views.lead_queue, name="lead_queue"),
     path("leads/send/", views.lead_send, name="lead_send"),
     path("leads/<int:pk>/", views.lead_detail, name="lead_detail"),

@@ -300,3 +300,36 @@ class LeadAcceptSerializer(serializers.Serializer):
 class LeadDeclineSerializer(serializers.Serializer):
     reason = serializers.ChoiceField(choices=LostReason.choices)
     notes = serializers.CharField()
+
+
+class ImportRequestSerializer(serializers.Serializer):
+    file = serializers.FileField()
+    dry_run = serializers.BooleanField(
+        required=False, allow_null=True, default=None, help_text="or ?dry_run=; default true"
+    )
+
+
+class ImportRowSerializer(serializers.Serializer):
+    line = serializers.IntegerField()
+    outcome = serializers.ChoiceField(choices=["create", "update", "unchanged", "error"])
+    crm_id = serializers.CharField()
+    name = serializers.CharField()
+    opportunity_id = serializers.IntegerField(allow_null=True)
+    errors = serializers.DictField(child=serializers.ListField(child=serializers.CharField()))
+
+
+class ImportCountsSerializer(serializers.Serializer):
+    create = serializers.IntegerField()
+    update = serializers.IntegerField()
+    unchanged = serializers.IntegerField()
+    error = serializers.IntegerField()
+
+
+class ImportReportSerializer(serializers.Serializer):
+    status = serializers.IntegerField()
+    code = serializers.CharField()
+    detail = serializers.CharField(allow_blank=True)
+    dry_run = serializers.BooleanField()
+    applied = serializers.BooleanField()
+    counts = ImportCountsSerializer()
+    rows = ImportRowSerializer(many=True)

@@ -1,7 +1,8 @@
 import django_filters
 from django.db.models import Q
+from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
-from rest_framework import mixins, status, viewsets
+from rest_framework import mixins, renderers, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.response import Response
 
@@ -9,10 +10,12 @@ from cosell.core import clock
 from cosell.core.api import ErrorSerializer
 from cosell.core.errors import PreconditionFailed
 
-from .. import selectors, services
+from .. import csv_io, selectors, services
 from ..models import Category, Lead, Opportunity, Stage
 from .serializers import (
     CloseSerializer,
+    ImportReportSerializer,
+    ImportRequestSerializer,
     InviteSerializer,
     LeadAcceptSerializer,
     LeadDeclineSerializer,
@@ -37,6 +40,25 @@ ERRORS = {
 PRECONDITION = {
     412: OpenApiResponse(ErrorSerializer, description="Stale If-Match: reload and retry.")
 }
+
+
+class CsvRenderer(renderers.BaseRenderer):
+    """Lets ``Accept: text/csv`` through to the export actions (which stream their own body)."""
+
+    media_type = "text/csv"
+    format = "csv"
+    charset = "utf-8"
+
+    def render(self, data, accepted_media_type=None, renderer_context=None):
+        return data if isinstance(data, bytes) else str(data or "").encode()
+
+
+CSV_RENDERERS = [renderers.JSONRenderer, CsvRenderer]
+CSV_EXPORT = OpenApiResponse(
+    OpenApiTypes.STR,
+    description="CSV, UTF-8 with BOM, at most 5,000 rows; cells a spreadsheet would run as "
+    "a formula start with a single quote.",
+)
 
 
 class OpportunityFilter(django_filters.FilterSet):
@@ -236,6 +258,67 @@ class OpportunityViewSet(
         )
         return self._respond(opportunity)
 
+    @extend_schema(
+        responses={(200, "text/csv"): CSV_EXPORT, 400: ERRORS[400]},
+        tags=["opportunities"],
+        description="The opportunities the list would show (same filters) as CSV.",
+    )
+    @action(detail=False, methods=["get"], renderer_classes=CSV_RENDERERS)
+    def export(self, request):
+        queryset = self.filter_queryset(self.get_queryset())
+        return csv_io.export_opportunities(queryset, user=request.user)
+
+    @extend_schema(
+        request={"multipart/form-data": ImportRequestSerializer},
+        parameters=[
+            OpenApiParameter(
+                "dry_run", bool, description="true (the default): report only, write nothing"
+            )
+        ],
+        responses={
+            200: ImportReportSerializer,
+            400: OpenApiResponse(
+                ErrorSerializer,
+                description="A bad file (``errors.file``), or rows with errors (the report's "
+                "``rows`` say which line and field): nothing written.",
+            ),
+            403: ERRORS[403],
+        },
+        tags=["opportunities"],
+        description="Import opportunities from CSV (partner admins, at most 1,000 rows): a row "
+        "whose ``crm_id`` matches one of yours updates it, any other creates one. Applying is "
+        "all or nothing.",
+    )
+    @action(detail=False, methods=["post"], url_path="import", url_name="import")
+    def import_csv(self, request):
+        partner = request.user.partner
+        if not csv_io.can_import(request.user, partner):
+            from django.core.exceptions import PermissionDenied
+
+            raise PermissionDenied
+        serializer = ImportRequestSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        dry_run = serializer.validated_data.get("dry_run")
+        if dry_run is None:
+            dry_run = request.query_params.get("dry_run", "true").lower() not in (
+                "false",
+                "0",
+                "no",
+            )
+        upload = serializer.validated_data["file"]
+        report = csv_io.opportunities_import(
+            partner=partner,
+            actor=request.user,
+            now=clock.now(),
+            raw=upload.read(csv_io.IMPORT_MAX_BYTES + 1),
+            dry_run=dry_run,
+        )
+        body = report.as_dict()
+        if report.ok:
+            return Response({"status": 200, "code": "ok", "detail": "", **body})
+        detail = f"{body['counts']['error']} rows have errors; nothing was written."
+        return Response({"status": 400, "code": "invalid", "detail": detail, **body}, status=400)
+
 
 class LeadViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
     """Leads you received or sent; for sellers also the shared Microsoft queue."""
@@ -297,3 +380,13 @@ class LeadViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.Gen
         lead = self.get_object()
         lead = services.lead_withdraw(lead_id=lead.pk, actor=request.user, now=clock.now())
         return self._respond(lead)
+
+    @extend_schema(
+        responses={(200, "text/csv"): CSV_EXPORT, 400: ERRORS[400]},
+        tags=["leads"],
+        description="The leads the list would show (same filters) as CSV.",
+    )
+    @action(detail=False, methods=["get"], renderer_classes=CSV_RENDERERS)
+    def export(self, request):
+        queryset = self.filter_queryset(self.get_queryset())
+        return csv_io.export_leads(queryset, user=request.user)
