@@ -15,6 +15,12 @@
         : palette[i % palette.length];
       return Object.assign({ backgroundColor: colours, borderColor: colours, borderWidth: 1 }, ds);
     });
+    // Counts get whole-number ticks; amounts keep their decimals.
+    var whole = spec.datasets.every(function (ds) {
+      return ds.data.every(function (v) { return Math.round(v) === v; });
+    });
+    var ticks = whole ? { precision: 0 } : {};
+    var locale = document.documentElement.lang || undefined;
     canvas.dataset.drawn = "1";
     new Chart(canvas, {
       type: spec.type || "bar",
@@ -23,10 +29,12 @@
         responsive: true,
         maintainAspectRatio: false,
         animation: false,
+        locale: locale,
         indexAxis: spec.horizontal ? "y" : "x",
         plugins: { legend: { display: datasets.length > 1 || spec.type === "doughnut" } },
         scales: spec.type === "doughnut" || spec.type === "pie" ? {} : {
-          x: { stacked: !!spec.stacked }, y: { stacked: !!spec.stacked, beginAtZero: true }
+          x: { stacked: !!spec.stacked, ticks: spec.horizontal ? ticks : {}, beginAtZero: true },
+          y: { stacked: !!spec.stacked, ticks: spec.horizontal ? {} : ticks, beginAtZero: true }
         }
       }
     });

@@ -48,13 +48,14 @@ def browser():
 class Pages:
     """A browser context for one persona, with screenshots and accessibility checks."""
 
-    def __init__(self, browser, live_server, test_name: str, locale: str = "en-US"):
+    def __init__(self, browser, live_server, test_name: str, locale: str = "en-US", steps=None):
         self.context = browser.new_context(locale=locale, viewport={"width": 1280, "height": 900})
         self.context.set_default_timeout(15000)
         self.page = self.context.new_page()
         self.base = live_server.url
         self.test_name = re.sub(r"[^\w.-]+", "_", test_name)
-        self.step = 0
+        # Shared by every persona of one test, so the screenshots sort in the order taken.
+        self.steps = steps if steps is not None else [0]
 
     def goto(self, path: str):
         response = self.page.goto(self.base + path)
@@ -69,9 +70,9 @@ class Pages:
         self.page.wait_for_load_state("networkidle")
 
     def shot(self, name: str) -> Path:
-        self.step += 1
+        self.steps[0] += 1
         ARTIFACTS.mkdir(parents=True, exist_ok=True)
-        path = ARTIFACTS / f"{self.test_name}-{self.step:02d}-{name}.png"
+        path = ARTIFACTS / f"{self.test_name}-{self.steps[0]:02d}-{name}.png"
         self.page.screenshot(path=str(path), full_page=True)
         return path
 
@@ -100,9 +101,10 @@ class Pages:
 @pytest.fixture
 def pages(browser, live_server, request):
     opened = []
+    steps = [0]
 
     def open_pages(locale: str = "en-US") -> Pages:
-        p = Pages(browser, live_server, request.node.name, locale=locale)
+        p = Pages(browser, live_server, request.node.name, locale=locale, steps=steps)
         opened.append(p)
         return p
 

@@ -131,6 +131,9 @@ def test_offer_to_won_deal_across_partner_seller_and_languages(
     sam.shot("seller-accepted")
     assert Lead.objects.get(pk=lead.pk).status == Lead.Status.ACCEPTED
     sam.visit("/dashboard/", "seller-dashboard")
+    sam.page.set_viewport_size({"width": 390, "height": 844})  # a phone
+    sam.visit("/leads/", "seller-inbox-phone")
+    expect(sam.page.get_by_role("button", name=re.compile("navigation"))).to_be_visible()
 
     # --- The partner closes the deal as won ----------------------------------------------------
     ada.visit(f"/opportunities/{deal.pk}/close/", "deal-close")
