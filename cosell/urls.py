@@ -1,9 +1,9 @@
 from django.contrib import admin
-from django.urls import include, path
+from django.urls import include, path, re_path
 from django.utils.translation import gettext_lazy as _
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 
-from cosell.core.api import ObtainTokenView
+from cosell.core.api import ObtainTokenView, api_not_found
 from cosell.core.health import healthz
 from cosell.partners.api import MeView, PartnerDetailView
 
@@ -17,6 +17,7 @@ api_v1 = [
     path("", include("offers.api")),
     path("", include("opportunities.api")),
     path("", include("cosell.webhooks.api")),
+    re_path(r"^(?:.*/)?$", api_not_found),  # last: JSON 404 for any other API path
 ]
 
 urlpatterns = [

@@ -2,8 +2,9 @@
 
 from django.contrib.auth import authenticate
 from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
-from django.http import Http404
+from django.http import Http404, JsonResponse
 from django.utils.translation import gettext_lazy as _
+from django.views.decorators.csrf import csrf_exempt
 from drf_spectacular.utils import extend_schema, inline_serializer
 from rest_framework import exceptions, serializers, status
 from rest_framework.permissions import AllowAny
@@ -58,6 +59,12 @@ def exception_handler(exc, context):
         code = getattr(detail, "code", None) or getattr(exc, "default_code", "error")
         response.data = _error_body(response.status_code, str(code), str(detail))
     return response
+
+
+@csrf_exempt
+def api_not_found(request, *args, **kwargs):
+    """Unknown paths under /api/v1/ answer in the API's error shape, not the HTML page."""
+    return JsonResponse(_error_body(404, "not_found", str(_("Not found."))), status=404)
 
 
 ErrorSerializer = inline_serializer(

@@ -117,6 +117,7 @@ class OpportunityViewSet(
 
     serializer_class = OpportunitySerializer
     filterset_class = OpportunityFilter
+    lookup_value_regex = r"\d+"
     http_method_names = ["get", "post", "patch", "head", "options"]
 
     def get_queryset(self):
@@ -325,6 +326,7 @@ class LeadViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.Gen
 
     serializer_class = LeadSerializer
     filterset_class = LeadFilter
+    lookup_value_regex = r"\d+"
 
     def get_queryset(self):
         return selectors.lead_list(user=self.request.user)
