@@ -498,18 +498,42 @@ def hand_written_expiry(loader, lead_type: int, *, outbox: bool) -> str:
         changed AS (
           UPDATE opportunities_lead l SET status = 'expired' FROM due
           WHERE l.id = due.id AND l.status = 'received'
-          RETURNING l.id, l.sender_partner_id
+          RETURNING l.*
         ),
         audit AS ({audit} RETURNING 1)
     """
     if outbox:
+        # One row per partner on the lead (sender, receiver), with the lead as that partner may
+        # see it: what opportunities.events.lead_recipients writes.
         statement += """,
         outbox AS (
           INSERT INTO webhooks_outboxevent (id, type, partner_id, subject_type, subject_id, data,
                                             created_at)
-          SELECT gen_random_uuid(), 'lead.expired', sender_partner_id, 'opportunities.lead',
-                 id::text, jsonb_build_object('id', id, 'status', 'expired'), (SELECT t FROM at)
-          FROM changed WHERE sender_partner_id IS NOT NULL
+          SELECT gen_random_uuid(), 'lead.expired', r.partner_id, 'opportunities.lead',
+                 c.id::text,
+                 jsonb_build_object(
+                   'id', c.id, 'status', 'expired', 'source', c.source,
+                   'direction', CASE WHEN c.receiver_partner_id = r.partner_id
+                                     THEN 'incoming' ELSE 'outgoing' END,
+                   'opportunity_id', c.opportunity_id, 'sender_partner_id', c.sender_partner_id,
+                   'receiver', c.receiver, 'receiver_partner_id', c.receiver_partner_id,
+                   'title', coalesce(nullif(c.title, ''), o.name, ''),
+                   'call_to_action', c.call_to_action, 'offer_id', c.offer_id,
+                   'customer', jsonb_build_object(
+                     'name', coalesce(o.customer_name, c.customer_name),
+                     'country', coalesce(o.customer_country, c.customer_country)),
+                   'contact', CASE WHEN c.receiver_partner_id = r.partner_id THEN NULL
+                                   ELSE jsonb_build_object('name', coalesce(o.contact_name,
+                                          c.contact_name)) END,
+                   'value', c.value::text, 'currency', c.currency, 'close_date', c.close_date,
+                   'notes', c.notes, 'sent_at', c.sent_at, 'expires_at', c.expires_at,
+                   'answered_at', c.answered_at, 'decline_reason', c.decline_reason,
+                   'decline_notes', c.decline_notes),
+                 (SELECT t FROM at)
+          FROM changed c
+          LEFT JOIN opportunities_opportunity o ON o.id = c.opportunity_id
+          CROSS JOIN LATERAL (VALUES (c.sender_partner_id), (c.receiver_partner_id)) r(partner_id)
+          WHERE r.partner_id IS NOT NULL
           RETURNING 1
         )
         """
