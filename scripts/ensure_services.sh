@@ -69,7 +69,13 @@ if [ ! -x /usr/bin/chromium ]; then
   apt_install chromium
 fi
 
+# Chinese glyphs in the browser screenshots (the tests read text, so this one is best effort).
+if command -v fc-list >/dev/null && [ -z "$(fc-list :lang=zh 2>/dev/null | head -1)" ] && is_root; then
+  apt_install fonts-noto-cjk || echo "Could not install fonts-noto-cjk: Chinese screenshots show boxes."
+fi
+
 if ! command -v msgfmt >/dev/null; then
-  apt_install gettext || true
+  echo "gettext is not installed; installing it (the translation tests extract strings with it)."
+  apt_install gettext
 fi
 echo "PostgreSQL, Redis and Chromium are ready."
