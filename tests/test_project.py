@@ -75,3 +75,12 @@ def test_admin_changelists_open_for_staff_and_not_for_partners(
         assert model_admin.list_filter or model_admin.search_fields, model
     response = client_for(partner_admin).get(reverse("admin:partners_partner_changelist"))
     assert response.status_code == 302
+
+
+def test_production_collects_static_files(tmp_path):
+    """The Docker image runs collectstatic in production mode: every vendored file must resolve."""
+    result = run_manage(
+        "collectstatic", "--noinput", env={**PRODUCTION_ENV, "COSELL_VAR_DIR": str(tmp_path)}
+    )
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert (tmp_path / "staticfiles" / "staticfiles.json").exists()
