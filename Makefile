@@ -44,8 +44,8 @@ format: install
 # Extract and compile the translations (needs gettext's msgfmt; the compiled .mo files are
 # committed so that `make run` works without it).
 messages: install
-	$(BIN)/python manage.py makemessages --locale zh_Hans --no-obsolete --ignore '.venv/*' --ignore 'var/*' --ignore 'bench/*'
-	$(BIN)/python manage.py compilemessages --locale zh_Hans --ignore '.venv/*'
+	$(BIN)/python manage.py makemessages --locale zh_Hans --no-obsolete --ignore '.venv/*' --ignore 'var/*' --ignore 'bench/*' --ignore 'tests/*' --ignore 'test-artifacts/*'
+	$(BIN)/python manage.py compilemessages --locale zh_Hans --ignore ".venv/*"
 
 clean:
 	rm -rf var .pytest_cache
