@@ -13,11 +13,17 @@ class OffersConfig(AppConfig):
     verbose_name = _("Offers")
 
     def ready(self):
+        from cosell.core import labels
         from cosell.core.events import partner_figures_changed
         from cosell.partners.views import HOME_SECTIONS
 
         from . import jobs  # noqa: F401  (registers the periodic jobs)
+        from .models import BadgeState, CoSellStatus, Offer
         from .views import home_section
+
+        labels.register_states(
+            CoSellStatus, BadgeState, Offer.ListingState, Offer.TechnicalValidation
+        )
 
         # Sent after commit, so queueing right away is safe.
         partner_figures_changed.connect(

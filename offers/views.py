@@ -113,20 +113,36 @@ def offer_list(request):
     )
 
 
+def _history_with_reasons(events, co_sell) -> list:
+    """Events with ``reason_display``: a status move names its requirement in the reader's
+    language when the checklist still says the same of it; else the stored reason."""
+    checklist = {item.code: item for item in co_sell["evaluation"].checklist}
+    events = list(events)
+    for event in events:
+        event.reason_display = event.reason
+        item = checklist.get((event.extra or {}).get("requirement", ""))
+        if item is not None and item.met == (event.extra.get("direction") == "up"):
+            event.reason_display = item.detail
+    return events
+
+
 @login_required
 def offer_detail(request, offer_id: int):
     offer = selectors.offer_get(user=request.user, offer_id=offer_id)
     user = request.user
     can_manage = user.has_perm("offers.manage_offer", offer)
     can_files = user.has_perm("offers.download_document", offer)
+    co_sell = selectors.offer_co_sell(offer=offer)
     context = {
         "offer": offer,
-        "co_sell": selectors.offer_co_sell(offer=offer),
+        "co_sell": co_sell,
         "can_manage": can_manage,
         "can_files": can_files,
         "documents": selectors.document_list(offer=offer) if can_files else [],
         "contacts": selectors.contact_list(offer=offer),
-        "history": selectors.offer_history(offer=offer)[:50] if can_files else [],
+        "history": _history_with_reasons(selectors.offer_history(offer=offer)[:50], co_sell)
+        if can_files
+        else [],
         "upload_form": DocumentUploadForm() if can_manage else None,
         "validation_form": TechnicalValidationForm(
             initial={"technical_validation": offer.technical_validation}

@@ -7,11 +7,16 @@ class OpportunitiesConfig(AppConfig):
     verbose_name = _("Opportunities")
 
     def ready(self) -> None:
+        from cosell.core import labels
         from cosell.partners.views import HOME_SECTIONS
 
         from . import services  # noqa: F401  (registers the periodic lead jobs)
         from .dashboard_views import home_today
+        from .models import Category, ErrorReason, Lead, LostReason, Opportunity, Stage
 
+        labels.register_states(
+            Lead.Status, Opportunity.Status, Stage, Category, LostReason, ErrorReason
+        )
         # Today's work opens every home page, before the other apps' panels.
         if home_today not in HOME_SECTIONS:
             HOME_SECTIONS.insert(0, home_today)

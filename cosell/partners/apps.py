@@ -6,3 +6,10 @@ class PartnersConfig(AppConfig):
     name = "cosell.partners"
     label = "partners"
     verbose_name = _("Partners")
+
+    def ready(self) -> None:
+        from cosell.core import labels
+
+        from .models import Membership, Partner
+
+        labels.register_states(Membership.Role, Partner.IsvConnectTier)

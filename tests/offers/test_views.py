@@ -151,7 +151,7 @@ def test_partner_admin_creates_edits_uploads_and_adds_a_contact(
         "one_pager.pdf",
         "Ada",
         "History",
-        "co_sell_status_changed",
+        "Co-sell status changed",
     ):
         assert text in detail, text
     response = client.post(

@@ -200,3 +200,27 @@ def sort_th(context, key, label, css=""):
 @register.filter
 def urlparams(params: dict) -> str:
     return urlencode({k: v for k, v in params.items() if v not in (None, "")})
+
+
+@register.filter
+def verb_label(code):
+    """An audit verb in the reader's language."""
+    from cosell.core.labels import verb_label as label
+
+    return label(str(code or ""))
+
+
+@register.filter
+def state_label(code):
+    """A stored state code (status, stage, badge state) in the reader's language."""
+    from cosell.core.labels import state_label as label
+
+    return label(str(code or ""))
+
+
+@register.filter
+def reason_label(text):
+    """A stored reason code (close reason, ...) in the reader's language; free text as is."""
+    from cosell.core.labels import reason_label as label
+
+    return label(str(text or ""))

@@ -1,0 +1,71 @@
+"""Labels for the codes the audit trail stores, so history reads in the reader's language.
+
+The trail keeps stable codes (verbs, states); pages show them through these labels. Apps register
+their state choices in ``AppConfig.ready``; the first label registered for a code wins.
+"""
+
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+VERBS = {
+    "created": _("Created"),
+    "updated": _("Updated"),
+    "deleted": _("Deleted"),
+    "sent": _("Sent"),
+    "accepted": _("Accepted"),
+    "declined": _("Declined"),
+    "expired": _("Expired"),
+    "withdrawn": _("Withdrawn"),
+    "reminded": _("Reminder sent"),
+    "reassigned": _("Reassigned"),
+    "invited": _("Partner invited"),
+    "upgraded": _("Category upgraded"),
+    "closed": _("Closed"),
+    "stage_changed": _("Stage changed"),
+    "team_added": _("Joined the team"),
+    "lead_accepted": _("Lead accepted"),
+    "co_sell_status_changed": _("Co-sell status changed"),
+    "badge_changed": _("Badge changed"),
+    "technical_validation_changed": _("Technical validation changed"),
+    "document_uploaded": _("Document uploaded"),
+    "document_deleted": _("Document deleted"),
+    "contact_added": _("Contact added"),
+    "contact_deleted": _("Contact removed"),
+    "contacts_imported": _("Contacts imported"),
+    "member_invited": _("Member invited"),
+    "member_role_changed": _("Member role changed"),
+    "member_removed": _("Member removed"),
+    "figures_changed": _("Partner figures changed"),
+    "failing": _("Endpoint failing"),
+    "recovered": _("Endpoint recovered"),
+    "delivery_resent": _("Delivery re-sent"),
+    "revoked": _("Revoked"),
+}
+
+# Reasons the services record as codes.
+REASONS = {"opportunity_closed": _("The opportunity was closed.")}
+
+_STATES: dict[str, str] = {}
+
+
+def register_states(*choices: type[models.Choices]) -> None:
+    for choice_class in choices:
+        for value, label in choice_class.choices:
+            _STATES.setdefault(str(value), label)
+
+
+def verb_label(code: str) -> str:
+    return str(VERBS.get(code, code.replace("_", " ")))
+
+
+def state_label(code: str) -> str:
+    if not code:
+        return ""
+    return str(_STATES.get(code, code.replace("_", " ")))
+
+
+def reason_label(text: str) -> str:
+    """A reason code in the reader's language; free text stays as written."""
+    if text in REASONS:
+        return str(REASONS[text])
+    return str(_STATES.get(text, text))
