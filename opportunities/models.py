@@ -217,6 +217,11 @@ class Opportunity(models.Model):
         ordering = ["-created_at", "-id"]
         indexes = [
             models.Index(fields=["partner", "status", "category"]),
+            # The list's filters and its default ordering.
+            models.Index(
+                fields=["partner", "category", "status", "-created_at", "-id"],
+                name="opp_partner_cat_status_created",
+            ),
             models.Index(fields=["partner", "customer_name_normalized"]),
         ]
 
@@ -428,6 +433,22 @@ class Lead(models.Model):
             models.Index(fields=["status", "expires_at"]),
             models.Index(fields=["receiver_partner", "status"]),
             models.Index(fields=["receiver", "receiver_seller", "status"]),
+            # A seller's inbox by time left (``?ordering=expires_at``).
+            models.Index(
+                fields=["receiver_seller", "status", "expires_at"], name="lead_seller_status_exp"
+            ),
+            # The deals a partner was invited to and accepted (opportunity visibility).
+            models.Index(
+                fields=["receiver_partner", "opportunity"],
+                condition=models.Q(status="accepted"),
+                name="lead_partner_accepted",
+            ),
+            # Leads sellers took from the shared queue (every seller sees them).
+            models.Index(
+                fields=["receiver", "status"],
+                condition=models.Q(taken_from_queue=True),
+                name="lead_taken_from_queue",
+            ),
         ]
         constraints = [
             models.CheckConstraint(

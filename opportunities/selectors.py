@@ -13,12 +13,32 @@ from datetime import datetime, timedelta
 from decimal import Decimal
 
 from django.conf import settings
-from django.db.models import Count, Exists, OuterRef, Prefetch, Q, QuerySet, Sum
+from django.contrib.postgres.expressions import ArraySubquery
+from django.db.models import (
+    BooleanField,
+    Count,
+    Exists,
+    F,
+    Func,
+    OuterRef,
+    Prefetch,
+    Q,
+    QuerySet,
+    Sum,
+)
 from django.shortcuts import get_object_or_404
 
 from cosell.partners.models import Membership, Partner
 
 from .models import Category, Lead, Opportunity, OpportunitySolution, TeamMember
+
+
+class _AnyOf(Func):
+    """``value = ANY(array)``, as a condition."""
+
+    arg_joiner = " = ANY("
+    template = "%(expressions)s)"
+    output_field = BooleanField()
 
 
 def _membership(user) -> Membership | None:
@@ -34,12 +54,18 @@ def opportunity_visibility(user) -> Q | None:
     on_team = Q(Exists(TeamMember.objects.filter(opportunity=OuterRef("pk"), user=user)))
     membership = _membership(user)
     if membership is not None and membership.role == Membership.Role.ADMIN:
-        invited = Exists(
-            Lead.objects.filter(
-                opportunity=OuterRef("pk"),
-                receiver_partner_id=membership.partner_id,
-                status=Lead.Status.ACCEPTED,
-            )
+        # Not EXISTS (or IN) of the accepted leads: OR-ed with ``partner_id`` that becomes a
+        # filter run on every row of the table. ``id = ANY(ARRAY(...))`` is an index condition,
+        # so PostgreSQL combines the partner's index and the primary key in a BitmapOr.
+        invited = _AnyOf(
+            F("pk"),
+            ArraySubquery(
+                Lead.objects.filter(
+                    receiver_partner_id=membership.partner_id, status=Lead.Status.ACCEPTED
+                )
+                .order_by()
+                .values("opportunity_id")
+            ),
         )
         return Q(partner_id=membership.partner_id) | (~Q(category=Category.PRIVATE) & Q(invited))
     if membership is not None:

@@ -102,3 +102,19 @@ def lead_notify_sender(lead_id: int, event: str) -> bool:
     if user is None or not user.is_active or not user.email:
         return False
     return _send(lead, event, [user.email])
+
+
+@shared_task(name="opportunities.lead_notify_senders")
+def lead_notify_senders(lead_ids: list[int], event: str) -> int:
+    """``lead_notify_sender`` for a batch of leads (one message per job batch, not per lead).
+
+    A mail that fails for a transient reason is queued again on its own, so a retry never
+    resends the mails of the rest of the batch. Returns the number of mails sent.
+    """
+    sent = 0
+    for lead_id in lead_ids:
+        try:
+            sent += bool(lead_notify_sender.run(lead_id, event))
+        except TRANSIENT:
+            lead_notify_sender.delay(lead_id, event)
+    return sent

@@ -4,7 +4,7 @@ from datetime import datetime
 
 from django.conf import settings
 from django.db import transaction
-from django.db.models import Prefetch
+from django.db.models import F, Prefetch
 from django.utils import translation
 
 from cosell.core import audit
@@ -220,9 +220,18 @@ def badge_propagate(*, now: datetime) -> int:
                     )
                 )
                 offer.badge_due_at = None
-            Offer.objects.bulk_update(
-                offers, ["badge_state", "badge_due_at", "badge_visible_since"]
-            )
+            # One UPDATE per target state (not bulk_update's CASE per id), guarded by the state
+            # the rows were locked in.
+            for old_state, new_state in PROPAGATION.items():
+                ids = [offer.pk for offer, change in changes if change["from"] == old_state]
+                if ids:
+                    Offer.objects.filter(pk__in=ids, badge_state=old_state).update(
+                        badge_state=new_state,
+                        badge_due_at=None,
+                        badge_visible_since=(
+                            F("badge_due_at") if new_state == BadgeState.VISIBLE else None
+                        ),
+                    )
             audit.bulk_record(audit_events)
             events.emit_offers("offer.badge_changed", changes, at=now)
             changed += len(offers)

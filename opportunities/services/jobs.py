@@ -33,36 +33,46 @@ def lead_expire_due(now: datetime, *, batch_size: int = BATCH_SIZE) -> int:
 
     The guard is the one ``lead_accept`` checks (received, ``expires_at <= now``): a lead is
     either accepted or expired, never both. Running again for the same instant changes nothing.
+
+    Per batch, in one transaction: one SELECT locks the due rows (with their opportunities, for
+    the webhook payloads), one UPDATE expires them, one INSERT writes their audit events and one
+    their outbox rows; after commit one task carries the batch's sender mails.
     """
-    due = Lead.objects.filter(status=Lead.Status.RECEIVED, expires_at__lte=now).order_by(
-        "expires_at", "id"
+    due = (
+        Lead.objects.filter(status=Lead.Status.RECEIVED, expires_at__lte=now)
+        .select_related("opportunity")
+        .order_by("expires_at", "id")
     )
     total = 0
-    for batch in _batches(due, batch_size):
-        ids = [lead.pk for lead in batch]
-        Lead.objects.filter(pk__in=ids, status=Lead.Status.RECEIVED).update(
-            status=Lead.Status.EXPIRED
-        )
-        audit.bulk_record(
-            audit.build(
-                lead,
-                "expired",
-                frm=Lead.Status.RECEIVED,
-                to=Lead.Status.EXPIRED,
-                job="leads.expire",
-                at=now,
+    while True:
+        with transaction.atomic():
+            # The row lock re-checks the status, so a lead answered meanwhile is never picked;
+            # rows a person holds (an accept in progress) are skipped.
+            batch = list(due.select_for_update(of=("self",), skip_locked=True)[:batch_size])
+            if not batch:
+                return total
+            ids = [lead.pk for lead in batch]
+            Lead.objects.filter(pk__in=ids, status=Lead.Status.RECEIVED).update(
+                status=Lead.Status.EXPIRED
             )
-            for lead in batch
-        )
-        events.emit_leads(
-            "lead.expired",
-            Lead.objects.filter(pk__in=ids).select_related("opportunity").order_by("id"),
-            at=now,
-        )
-        for pk in ids:
-            transaction.on_commit(partial(tasks.lead_notify_sender.delay, pk, "expired"))
+            for lead in batch:
+                lead.status = Lead.Status.EXPIRED
+            audit.bulk_record(
+                audit.build(
+                    lead,
+                    "expired",
+                    frm=Lead.Status.RECEIVED,
+                    to=Lead.Status.EXPIRED,
+                    job="leads.expire",
+                    at=now,
+                )
+                for lead in batch
+            )
+            events.emit_leads("lead.expired", sorted(batch, key=lambda lead: lead.pk), at=now)
+            transaction.on_commit(partial(tasks.lead_notify_senders.delay, ids, "expired"))
         total += len(ids)
-    return total
+        if len(batch) < batch_size:
+            return total
 
 
 @periodic.register("leads.remind")
