@@ -9,6 +9,7 @@ from rest_framework.response import Response
 from cosell.core import clock
 from cosell.core.api import ErrorSerializer
 from cosell.core.errors import PreconditionFailed
+from cosell.core.pagination import PageNumberOrCursorPagination
 
 from .. import csv_io, selectors, services
 from ..models import Category, Lead, Opportunity, Stage
@@ -129,6 +130,7 @@ class OpportunityViewSet(
 
     serializer_class = OpportunitySerializer
     filterset_class = OpportunityFilter
+    pagination_class = PageNumberOrCursorPagination
     lookup_value_regex = r"\d+"
     http_method_names = ["get", "post", "patch", "head", "options"]
 
@@ -338,6 +340,7 @@ class LeadViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.Gen
 
     serializer_class = LeadSerializer
     filterset_class = LeadFilter
+    pagination_class = PageNumberOrCursorPagination
     lookup_value_regex = r"\d+"
 
     def get_queryset(self):

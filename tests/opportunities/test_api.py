@@ -1,3 +1,5 @@
+from datetime import timedelta
+
 import pytest
 
 from cosell.core import clock
@@ -379,3 +381,54 @@ def test_list_query_count_does_not_grow(
         response = client.get(f"/api/v1/{endpoint}/")
     assert response.json()["count"] == 27
     assert Opportunity.objects.count() == 27 and Lead.objects.count() == 27
+
+
+@pytest.mark.parametrize("endpoint", ["opportunities", "leads"])
+def test_keyset_pages_walk_the_list_without_a_count(
+    client_for, partner, partner_admin, other_partner, endpoint
+):
+    for i in range(7):
+        make_opportunity(
+            partner,
+            partner_admin,
+            category=Category.P2P,
+            name=f"d{i}",
+            customer_name=f"c{i}",
+            invite_partner_ids=[other_partner.pk],
+        )
+    client = client_for(partner_admin)
+    numbered = client.get(f"/api/v1/{endpoint}/?page_size=50").json()
+    assert numbered["count"] == 7
+    seen, url = [], f"/api/v1/{endpoint}/?page_size=3&cursor="
+    while url:
+        page = client.get(url).json()
+        assert "count" not in page
+        seen += [row["id"] for row in page["results"]]
+        url = page["next"]
+    assert seen == [row["id"] for row in numbered["results"]]
+
+
+def test_leads_ordered_by_time_left(client_for, partner, partner_admin, other_partner):
+    for i in range(3):
+        make_opportunity(
+            partner,
+            partner_admin,
+            category=Category.P2P,
+            name=f"d{i}",
+            customer_name=f"c{i}",
+            invite_partner_ids=[other_partner.pk],
+        )
+    leads = list(Lead.objects.order_by("id"))
+    for days, lead in zip((9, 2, 5), leads, strict=True):
+        Lead.objects.filter(pk=lead.pk).update(expires_at=clock.now() + timedelta(days=days))
+    client = client_for(partner_admin)
+    ids = [
+        row["id"]
+        for row in client.get("/api/v1/leads/?direction=outgoing&ordering=expires_at").json()[
+            "results"
+        ]
+    ]
+    assert ids == [leads[1].pk, leads[2].pk, leads[0].pk]
+    newest = client.get("/api/v1/leads/?ordering=-sent_at").json()["results"]
+    assert [row["id"] for row in newest] == [lead.pk for lead in reversed(leads)]
+    assert client.get("/api/v1/leads/?ordering=name").status_code == 400
