@@ -5,6 +5,7 @@ from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 
 from cosell.core.api import ObtainTokenView, api_not_found
 from cosell.core.health import healthz
+from cosell.partners import views as partner_views
 from cosell.partners.api import MeView, PartnerDetailView
 
 admin.site.site_header = _("Cosell administration")
@@ -23,7 +24,7 @@ api_v1 = [
 urlpatterns = [
     path("healthz", healthz, name="healthz"),
     path("admin/", admin.site.urls),
-    path("i18n/", include("django.conf.urls.i18n")),
+    path("i18n/setlang/", partner_views.set_language, name="set_language"),
     path("accounts/", include("django.contrib.auth.urls")),
     path("api/v1/", include(api_v1)),
     path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),

@@ -3,13 +3,10 @@
 from celery import shared_task
 from django.conf import settings
 from django.contrib.auth import get_user_model
-from django.core.mail import send_mass_mail
-from django.template.loader import render_to_string
 from django.urls import reverse
-from django.utils import translation
 
 from cosell.core import clock
-from cosell.partners.models import Membership
+from cosell.partners.mail import mail_people, partner_admins
 
 from .models import Offer
 
@@ -45,13 +42,7 @@ def offer_status_notify(
     offer = Offer.objects.select_related("partner").filter(pk=offer_id).first()
     if offer is None:
         return 0
-    recipients = list(
-        Membership.objects.filter(
-            partner_id=offer.partner_id, role=Membership.Role.ADMIN, user__is_active=True
-        )
-        .exclude(user__email="")
-        .values_list("user__email", flat=True)
-    )
+    recipients = list(partner_admins(offer.partner_id))
     if not recipients:
         return 0
     evaluation = evaluate(
@@ -62,17 +53,18 @@ def offer_status_notify(
     )
     decider = next((r for r in evaluation.checklist if r.code == requirement), None)
     labels = dict(Offer._meta.get_field("co_sell_status").choices)
-    with translation.override(settings.LANGUAGE_CODE):
-        context = {
-            "offer": offer,
-            "from_label": labels.get(from_status, from_status),
-            "to_label": labels.get(to_status, to_status),
-            "direction": direction,
-            "requirement": decider,
-            "next_missing": evaluation.next_missing(),
-            "link": settings.COSELL_BASE_URL + reverse("offers:detail", args=[offer.pk]),
-        }
-        subject = render_to_string("offers/mail/status_changed_subject.txt", context).strip()
-        body = render_to_string("offers/mail/status_changed.txt", context)
-    send_mass_mail([(subject, body, None, [email]) for email in recipients])
-    return len(recipients)
+    context = {
+        "offer": offer,
+        "from_label": labels.get(from_status, from_status),
+        "to_label": labels.get(to_status, to_status),
+        "direction": direction,
+        "requirement": decider,
+        "next_missing": evaluation.next_missing(),
+        "link": settings.COSELL_BASE_URL + reverse("offers:detail", args=[offer.pk]),
+    }
+    return mail_people(
+        recipients,
+        subject_template="offers/mail/status_changed_subject.txt",
+        body_template="offers/mail/status_changed.txt",
+        context=context,
+    )

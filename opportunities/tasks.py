@@ -4,12 +4,10 @@ from smtplib import SMTPException
 
 from celery import shared_task
 from django.conf import settings
-from django.core.mail import send_mail
-from django.template.loader import render_to_string
 from django.urls import reverse
-from django.utils import translation
 
-from cosell.partners.models import Membership, Seller
+from cosell.partners.mail import mail_people, partner_admins
+from cosell.partners.models import Seller
 
 from .models import Lead
 
@@ -40,37 +38,26 @@ def _lead(lead_id: int) -> Lead | None:
     )
 
 
-def receiver_emails(lead: Lead) -> list[str]:
+def receiver_users(lead: Lead) -> list:
     if lead.receiver == Lead.Receiver.PARTNER:
-        return list(
-            Membership.objects.filter(
-                partner_id=lead.receiver_partner_id,
-                role=Membership.Role.ADMIN,
-                user__is_active=True,
-            )
-            .exclude(user__email="")
-            .values_list("user__email", flat=True)
-        )
+        return list(partner_admins(lead.receiver_partner_id))
     if lead.receiver_seller_id:
-        return [lead.receiver_seller.user.email] if lead.receiver_seller.user.email else []
+        return [lead.receiver_seller.user]
     # The shared queue: every active seller may take it.
-    return list(
-        Seller.objects.filter(user__is_active=True)
-        .exclude(user__email="")
-        .values_list("user__email", flat=True)
-    )
+    return [
+        seller.user for seller in Seller.objects.filter(user__is_active=True).select_related("user")
+    ]
 
 
-def _send(lead: Lead, event: str, recipients: list[str]) -> bool:
-    if not recipients:
-        return False
+def _send(lead: Lead, event: str, recipients: list) -> bool:
     link = settings.COSELL_BASE_URL + reverse("opportunities:lead_detail", args=[lead.pk])
-    with translation.override(settings.LANGUAGE_CODE):
-        context = {"lead": lead, "event": event, "link": link}
-        subject = render_to_string("opportunities/mail/lead_subject.txt", context).strip()
-        body = render_to_string("opportunities/mail/lead.txt", context)
-    send_mail(subject, body, None, recipients)
-    return True
+    mailed = mail_people(
+        recipients,
+        subject_template="opportunities/mail/lead_subject.txt",
+        body_template="opportunities/mail/lead.txt",
+        context={"lead": lead, "event": event, "link": link},
+    )
+    return mailed > 0
 
 
 @shared_task(
@@ -84,7 +71,7 @@ def lead_notify_receiver(lead_id: int, event: str) -> bool:
     lead = _lead(lead_id)
     if lead is None or lead.status != RECEIVER_EVENTS.get(event):
         return False
-    return _send(lead, event, receiver_emails(lead))
+    return _send(lead, event, receiver_users(lead))
 
 
 @shared_task(
@@ -99,9 +86,9 @@ def lead_notify_sender(lead_id: int, event: str) -> bool:
     if lead is None or lead.status != SENDER_EVENTS.get(event):
         return False
     user = lead.sender_user
-    if user is None or not user.is_active or not user.email:
+    if user is None:
         return False
-    return _send(lead, event, [user.email])
+    return _send(lead, event, [user])
 
 
 @shared_task(name="opportunities.lead_notify_senders")

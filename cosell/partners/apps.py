@@ -10,6 +10,7 @@ class PartnersConfig(AppConfig):
     def ready(self) -> None:
         from cosell.core import labels
 
+        from . import signals  # noqa: F401  (remembers the language at login)
         from .models import Membership, Partner
 
         labels.register_states(Membership.Role, Partner.IsvConnectTier)

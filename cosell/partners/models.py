@@ -30,6 +30,11 @@ class User(AbstractUser):
     admins."""
 
     email = models.EmailField(_("email address"), blank=True, db_index=True)
+    # The language mail is written in: the last one chosen with the switcher or asked for by the
+    # browser at login; blank means the portal's default.
+    language = models.CharField(
+        _("language"), max_length=10, choices=settings.LANGUAGES, blank=True, default=""
+    )
 
     class Meta(AbstractUser.Meta):
         swappable = "AUTH_USER_MODEL"

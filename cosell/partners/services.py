@@ -155,3 +155,14 @@ def partner_update_figures(*, partner_id: int, actor, now: datetime, **changes) 
             lambda: partner_figures_changed.send(sender=Partner, partner_id=partner.pk)
         )
     return partner
+
+
+def user_set_language(*, user, language: str) -> bool:
+    """Remember the language a person's mail is written in; True when it changed."""
+    from .mail import LANGUAGE_CODES
+
+    if language not in LANGUAGE_CODES or user.language == language:
+        return False
+    User.objects.filter(pk=user.pk).update(language=language)
+    user.language = language
+    return True

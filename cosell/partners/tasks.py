@@ -2,12 +2,11 @@ from celery import shared_task
 from django.conf import settings
 from django.contrib.auth.tokens import default_token_generator
 from django.core.mail import send_mail
-from django.template.loader import render_to_string
 from django.urls import reverse
-from django.utils import translation
 from django.utils.encoding import force_bytes
 from django.utils.http import urlsafe_base64_encode
 
+from .mail import language_of, render_mail
 from .models import Membership
 
 
@@ -29,9 +28,13 @@ def member_send_invitation(membership_id: int, base_url: str | None = None) -> b
             "token": default_token_generator.make_token(user),
         },
     )
-    with translation.override(settings.LANGUAGE_CODE):
-        context = {"membership": membership, "link": link}
-        subject = render_to_string("partners/mail/invitation_subject.txt", context).strip()
-        body = render_to_string("partners/mail/invitation.txt", context)
+    # The invited person has no language yet: write in the inviter's.
+    language = language_of(membership.invited_by) if membership.invited_by else language_of(user)
+    subject, body = render_mail(
+        "partners/mail/invitation_subject.txt",
+        "partners/mail/invitation.txt",
+        {"membership": membership, "link": link},
+        language,
+    )
     send_mail(subject, body, None, [user.email])
     return True

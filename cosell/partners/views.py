@@ -6,6 +6,7 @@ from django.http import HttpResponseRedirect, JsonResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
+from django.views import i18n as i18n_views
 from django.views.decorators.http import require_POST
 
 from cosell.core import clock
@@ -29,6 +30,14 @@ def login_locked_out(request, original_response=None, credentials=None):
             status=429,
         )
     return render(request, "registration/locked_out.html", status=429)
+
+
+def set_language(request):
+    """Django's language switcher, which also remembers the choice for the person's mail."""
+    response = i18n_views.set_language(request)
+    if request.method == "POST" and request.user.is_authenticated:
+        services.user_set_language(user=request.user, language=request.POST.get("language", ""))
+    return response
 
 
 @login_required

@@ -3,13 +3,10 @@
 
 from celery import shared_task
 from django.conf import settings
-from django.core.mail import send_mail
-from django.template.loader import render_to_string
 from django.urls import reverse
-from django.utils import translation
 
 from cosell.core import clock
-from cosell.partners.models import Membership
+from cosell.partners.mail import mail_people, partner_admins
 
 from . import services
 from .models import WebhookDelivery, WebhookEndpoint
@@ -43,21 +40,10 @@ def endpoint_notify_failing(endpoint_id: int, delivery_id: int) -> int:
     if endpoint is None:
         return 0
     delivery = WebhookDelivery.objects.filter(pk=delivery_id).select_related("event").first()
-    recipients = list(
-        Membership.objects.filter(
-            partner_id=endpoint.partner_id,
-            role=Membership.Role.ADMIN,
-            user__is_active=True,
-        )
-        .exclude(user__email="")
-        .values_list("user__email", flat=True)
-    )
-    if not recipients:
-        return 0
     link = settings.COSELL_BASE_URL + reverse("webhooks:detail", args=[endpoint.pk])
-    with translation.override(settings.LANGUAGE_CODE):
-        context = {"endpoint": endpoint, "delivery": delivery, "link": link}
-        subject = render_to_string("webhooks/mail/failing_subject.txt", context).strip()
-        body = render_to_string("webhooks/mail/failing.txt", context)
-    send_mail(subject, body, None, recipients)
-    return len(recipients)
+    return mail_people(
+        partner_admins(endpoint.partner_id),
+        subject_template="webhooks/mail/failing_subject.txt",
+        body_template="webhooks/mail/failing.txt",
+        context={"endpoint": endpoint, "delivery": delivery, "link": link},
+    )
