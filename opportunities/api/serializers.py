@@ -302,6 +302,20 @@ class LeadDeclineSerializer(serializers.Serializer):
     notes = serializers.CharField()
 
 
+class MarketplaceLeadSerializer(serializers.Serializer):
+    """A customer's call to action on a marketplace listing, as the marketplace reports it."""
+
+    offer_id = serializers.IntegerField(min_value=1)
+    call_to_action = serializers.ChoiceField(choices=Lead.CallToAction.choices)
+    customer_name = serializers.CharField(max_length=200)
+    customer_country = serializers.CharField(max_length=2, required=False, allow_blank=True)
+    contact_consent = serializers.BooleanField(required=False, default=False)
+    contact_name = serializers.CharField(max_length=200, required=False, allow_blank=True)
+    contact_email = serializers.EmailField(required=False, allow_blank=True)
+    contact_phone = serializers.CharField(max_length=40, required=False, allow_blank=True)
+    notes = serializers.CharField(required=False, allow_blank=True)
+
+
 class ImportRequestSerializer(serializers.Serializer):
     file = serializers.FileField()
     dry_run = serializers.BooleanField(

@@ -1,9 +1,11 @@
 import django_filters
 from django.db.models import Q
+from django.utils.translation import gettext as _
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
 from rest_framework import mixins, renderers, status, viewsets
 from rest_framework.decorators import action
+from rest_framework.exceptions import PermissionDenied
 from rest_framework.response import Response
 
 from cosell.core import clock
@@ -21,6 +23,7 @@ from .serializers import (
     LeadAcceptSerializer,
     LeadDeclineSerializer,
     LeadSerializer,
+    MarketplaceLeadSerializer,
     OpportunityCreateSerializer,
     OpportunityFieldsSerializer,
     OpportunitySerializer,
@@ -397,6 +400,26 @@ class LeadViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.Gen
         lead = self.get_object()
         lead = services.lead_withdraw(lead_id=lead.pk, actor=request.user, now=clock.now())
         return self._respond(lead)
+
+    @extend_schema(
+        request=MarketplaceLeadSerializer,
+        responses={201: LeadSerializer, 400: ERRORS[400], 403: ERRORS[403]},
+        tags=["leads"],
+        description="Staff only: record a lead from a marketplace call to action (get it now, "
+        "free trial, test drive, contact me) for the partner whose offer it is.",
+    )
+    @action(detail=False, methods=["post"])
+    def marketplace(self, request):
+        if not request.user.has_perm("opportunities.record_marketplace_lead"):
+            raise PermissionDenied(_("Only the portal's administrators record marketplace leads."))
+        serializer = MarketplaceLeadSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        lead = services.marketplace_lead_create(
+            actor=request.user, now=clock.now(), **serializer.validated_data
+        )
+        response = self._respond(lead)
+        response.status_code = status.HTTP_201_CREATED
+        return response
 
     @extend_schema(
         responses={(200, "text/csv"): CSV_EXPORT, 400: ERRORS[400]},
