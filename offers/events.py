@@ -12,18 +12,34 @@ def _iso(value) -> str | None:
     return value.isoformat() if value is not None else None
 
 
-def offer_data(offer: Offer, **change) -> dict:
-    """The offer's co-sell status and badge, plus what moved (``from``/``to``, ...)."""
+# What an offer's payload is built from, as ``Offer.objects.values(*OFFER_VALUES)`` gives it.
+OFFER_VALUES = (
+    "id",
+    "name",
+    "partner_id",
+    "co_sell_status",
+    "badge_state",
+    "badge_due_at",
+    "badge_visible_since",
+)
+
+
+def _offer_view(values: dict, change: dict) -> dict:
     return {
-        "id": offer.pk,
-        "name": offer.name,
-        "partner_id": offer.partner_id,
-        "co_sell_status": offer.co_sell_status,
-        "badge_state": offer.badge_state,
-        "badge_due_at": _iso(offer.badge_due_at),
-        "badge_visible_since": _iso(offer.badge_visible_since),
+        "id": values["id"],
+        "name": values["name"],
+        "partner_id": values["partner_id"],
+        "co_sell_status": values["co_sell_status"],
+        "badge_state": values["badge_state"],
+        "badge_due_at": _iso(values["badge_due_at"]),
+        "badge_visible_since": _iso(values["badge_visible_since"]),
         **change,
     }
+
+
+def offer_data(offer: Offer, **change) -> dict:
+    """The offer's co-sell status and badge, plus what moved (``from``/``to``, ...)."""
+    return _offer_view({name: getattr(offer, name) for name in OFFER_VALUES}, change)
 
 
 def emit_offer(event_type: str, offer: Offer, *, at: datetime, **change) -> None:
@@ -38,10 +54,27 @@ def emit_offer(event_type: str, offer: Offer, *, at: datetime, **change) -> None
 
 def emit_offers(event_type: str, changes: Iterable[tuple[Offer, dict]], *, at: datetime) -> None:
     """For set-based jobs: (offer, change) pairs, one bulk insert."""
-    outbox.emit_many(
+    emit_offer_values(
+        event_type,
+        (
+            ({name: getattr(offer, name) for name in OFFER_VALUES}, change)
+            for offer, change in changes
+        ),
+        at=at,
+    )
+
+
+def emit_offer_values(
+    event_type: str, changes: Iterable[tuple[dict, dict]], *, at: datetime
+) -> int:
+    """For set-based jobs that select ``OFFER_VALUES`` (after the change): (values, change)
+    pairs, one bulk insert."""
+    return outbox.emit_rows(
         event_type=event_type,
+        subject_model=Offer,
         items=(
-            (offer, {offer.partner_id: offer_data(offer, **change)}) for offer, change in changes
+            (values["id"], {values["partner_id"]: _offer_view(values, change)})
+            for values, change in changes
         ),
         at=at,
     )

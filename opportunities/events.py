@@ -13,6 +13,7 @@ Plain dicts of ids, codes, names and ISO timestamps; the services emit them insi
 transaction (``cosell.webhooks.outbox``).
 """
 
+import functools
 from collections.abc import Iterable
 from datetime import datetime
 
@@ -127,44 +128,106 @@ def emit_opportunity(
     )
 
 
+# What a lead's payload is built from, as ``Lead.objects.values(*LEAD_VALUES)`` gives it: the
+# lead's columns and its opportunity's (the customer, contact and title come from the
+# opportunity once there is one). Jobs select these; services convert the instance they hold.
+_LEAD_COLUMNS = (
+    "id", "status", "source", "opportunity_id", "sender_partner_id", "receiver",
+    "receiver_partner_id", "title", "call_to_action", "offer_id", "customer_name",
+    "customer_country", "contact_consent", "contact_name", "contact_email", "contact_phone",
+    "value", "currency", "close_date", "notes", "sent_at", "expires_at", "answered_at",
+    "decline_reason", "decline_notes",
+)  # fmt: skip
+_SOURCE_COLUMNS = (
+    "name", "customer_name", "customer_country", "contact_consent", "contact_name",
+    "contact_email", "contact_phone",
+)  # fmt: skip
+LEAD_VALUES = _LEAD_COLUMNS + tuple(f"opportunity__{name}" for name in _SOURCE_COLUMNS)
+
+
+def _code(country) -> str:
+    """A country code from a ``CountryField`` value (a ``Country``) or a ``values()`` row."""
+    return (getattr(country, "code", country) or "") if country else ""
+
+
+@functools.cache
+def _hides_contact(status: str) -> bool:
+    # The rule lives on the model; asked once per status.
+    return Lead(status=status).contact_hidden_from_receiver
+
+
+def lead_values(lead: Lead) -> dict:
+    """``LEAD_VALUES`` of a lead in memory (its status may be newer than the database's)."""
+    values = {name: getattr(lead, name) for name in _LEAD_COLUMNS}
+    opportunity = lead.opportunity if lead.opportunity_id else None
+    for name in _SOURCE_COLUMNS:
+        values[f"opportunity__{name}"] = getattr(opportunity, name) if opportunity else None
+    return values
+
+
+def _lead_views(values: dict) -> dict[int, dict]:
+    """The lead (``LEAD_VALUES``) as its sending and its receiving partner may each see it."""
+    source = "opportunity__" if values["opportunity_id"] is not None else ""
+    if values[f"{source}contact_consent"]:
+        contact = {
+            "name": values[f"{source}contact_name"],
+            "email": values[f"{source}contact_email"],
+            "phone": values[f"{source}contact_phone"],
+        }
+    else:
+        contact = None
+    value = values["value"]
+    base = {
+        "id": values["id"],
+        "status": values["status"],
+        "source": values["source"],
+        "direction": "outgoing",
+        "opportunity_id": values["opportunity_id"],
+        "sender_partner_id": values["sender_partner_id"],
+        "receiver": values["receiver"],
+        "receiver_partner_id": values["receiver_partner_id"],
+        "title": values["title"] or (values["opportunity__name"] if source else "") or "",
+        "call_to_action": values["call_to_action"],
+        "offer_id": values["offer_id"],
+        "customer": {
+            "name": values[f"{source}customer_name"],
+            "country": _code(values[f"{source}customer_country"]),
+        },
+        "contact": contact,
+        "value": None if value is None else str(value),
+        "currency": values["currency"],
+        "close_date": _iso(values["close_date"]),
+        "notes": values["notes"],
+        "sent_at": _iso(values["sent_at"]),
+        "expires_at": _iso(values["expires_at"]),
+        "answered_at": _iso(values["answered_at"]),
+        "decline_reason": values["decline_reason"],
+        "decline_notes": values["decline_notes"],
+    }
+    views = {}
+    sender, receiver = values["sender_partner_id"], values["receiver_partner_id"]
+    if sender is not None and sender != receiver:
+        views[sender] = base
+    if receiver is not None:
+        views[receiver] = {
+            **base,
+            "direction": "incoming",
+            "contact": None if _hides_contact(values["status"]) else contact,
+        }
+    return views
+
+
 def lead_data(lead: Lead, *, for_partner_id: int) -> dict:
     """The lead as ``for_partner_id`` (its sender or its receiver) may see it."""
-    incoming = lead.receiver_partner_id == for_partner_id
-    source = lead.opportunity if lead.opportunity_id else lead
-    hidden = incoming and lead.contact_hidden_from_receiver
-    return {
-        "id": lead.pk,
-        "status": lead.status,
-        "source": lead.source,
-        "direction": "incoming" if incoming else "outgoing",
-        "opportunity_id": lead.opportunity_id,
-        "sender_partner_id": lead.sender_partner_id,
-        "receiver": lead.receiver,
-        "receiver_partner_id": lead.receiver_partner_id,
-        "title": lead.title or (lead.opportunity.name if lead.opportunity_id else ""),
-        "call_to_action": lead.call_to_action,
-        "offer_id": lead.offer_id,
-        "customer": lead.customer(),
-        "contact": None if hidden else _contact(source),
-        "value": None if lead.value is None else str(lead.value),
-        "currency": lead.currency,
-        "close_date": _iso(lead.close_date),
-        "notes": lead.notes,
-        "sent_at": _iso(lead.sent_at),
-        "expires_at": _iso(lead.expires_at),
-        "answered_at": _iso(lead.answered_at),
-        "decline_reason": lead.decline_reason,
-        "decline_notes": lead.decline_notes,
-    }
+    views = _lead_views(lead_values(lead))
+    if for_partner_id in views:
+        return views[for_partner_id]
+    return {**next(iter(views.values())), "direction": "outgoing"} if views else {}
 
 
 def lead_recipients(lead: Lead) -> dict[int, dict]:
     """The sending partner and the receiving partner, each with its own view."""
-    return {
-        partner_id: lead_data(lead, for_partner_id=partner_id)
-        for partner_id in (lead.sender_partner_id, lead.receiver_partner_id)
-        if partner_id is not None
-    }
+    return _lead_views(lead_values(lead))
 
 
 def emit_lead(event_type: str, lead: Lead, *, at: datetime) -> None:
@@ -175,8 +238,14 @@ def emit_lead(event_type: str, lead: Lead, *, at: datetime) -> None:
 
 def emit_leads(event_type: str, leads: Iterable[Lead], *, at: datetime) -> None:
     """For set-based jobs: one bulk insert for the whole batch."""
-    outbox.emit_many(
+    emit_lead_values(event_type, (lead_values(lead) for lead in leads), at=at)
+
+
+def emit_lead_values(event_type: str, rows: Iterable[dict], *, at: datetime) -> int:
+    """For set-based jobs that select ``LEAD_VALUES``: one bulk insert for the whole batch."""
+    return outbox.emit_rows(
         event_type=event_type,
-        items=((lead, recipients) for lead in leads if (recipients := lead_recipients(lead))),
+        subject_model=Lead,
+        items=((values["id"], views) for values in rows if (views := _lead_views(values))),
         at=at,
     )

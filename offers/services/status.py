@@ -187,43 +187,28 @@ def badge_propagate(*, now: datetime) -> int:
     for start in range(0, len(due_ids), BATCH_SIZE):
         batch = due_ids[start : start + BATCH_SIZE]
         with transaction.atomic():
+            # Values, not instances: the job needs the columns of the payload and the audit.
             offers = list(
                 Offer.objects.select_for_update()
                 .filter(pk__in=batch, **due_filter)
-                .only(
-                    "id",
-                    "partner_id",
-                    "name",
-                    "co_sell_status",
-                    "badge_state",
-                    "badge_due_at",
-                    "badge_visible_since",
-                )
+                .order_by("pk")
+                .values(*events.OFFER_VALUES)
             )
-            audit_events, changes = [], []
+            audit_entries, changes = [], []
             for offer in offers:
-                old = offer.badge_state
-                changes.append((offer, {"from": old, "to": PROPAGATION[old]}))
-                offer.badge_state = PROPAGATION[old]
-                offer.badge_visible_since = (
-                    offer.badge_due_at if offer.badge_state == BadgeState.VISIBLE else None
+                old, due_at = offer["badge_state"], offer["badge_due_at"]
+                new = PROPAGATION[old]
+                changes.append((offer, {"from": str(old), "to": str(new)}))
+                audit_entries.append(
+                    (offer["id"], old, new, f"propagation run {due_at.isoformat()}")
                 )
-                audit_events.append(
-                    audit.build(
-                        offer,
-                        "badge_changed",
-                        frm=old,
-                        to=offer.badge_state,
-                        job=PROPAGATE_JOB,
-                        at=now,
-                        reason=f"propagation run {offer.badge_due_at.isoformat()}",
-                    )
-                )
-                offer.badge_due_at = None
+                offer["badge_state"] = new
+                offer["badge_visible_since"] = due_at if new == BadgeState.VISIBLE else None
+                offer["badge_due_at"] = None
             # One UPDATE per target state (not bulk_update's CASE per id), guarded by the state
             # the rows were locked in.
             for old_state, new_state in PROPAGATION.items():
-                ids = [offer.pk for offer, change in changes if change["from"] == old_state]
+                ids = [offer["id"] for offer, change in changes if change["from"] == old_state]
                 if ids:
                     Offer.objects.filter(pk__in=ids, badge_state=old_state).update(
                         badge_state=new_state,
@@ -232,7 +217,7 @@ def badge_propagate(*, now: datetime) -> int:
                             F("badge_due_at") if new_state == BadgeState.VISIBLE else None
                         ),
                     )
-            audit.bulk_record(audit_events)
-            events.emit_offers("offer.badge_changed", changes, at=now)
+            audit.bulk_record_many(Offer, "badge_changed", audit_entries, job=PROPAGATE_JOB, at=now)
+            events.emit_offer_values("offer.badge_changed", changes, at=now)
             changed += len(offers)
     return changed

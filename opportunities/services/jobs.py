@@ -34,41 +34,39 @@ def lead_expire_due(now: datetime, *, batch_size: int = BATCH_SIZE) -> int:
     The guard is the one ``lead_accept`` checks (received, ``expires_at <= now``): a lead is
     either accepted or expired, never both. Running again for the same instant changes nothing.
 
-    Per batch, in one transaction: one SELECT locks the due rows (with their opportunities, for
-    the webhook payloads), one UPDATE expires them, one INSERT writes their audit events and one
-    their outbox rows; after commit one task carries the batch's sender mails.
+    Per batch, in one transaction: one SELECT locks the due rows and reads what their webhook
+    payloads show (values, not instances), one UPDATE expires them, one COPY writes their audit
+    events and one their outbox rows; after commit one task carries the batch's sender mails.
     """
     due = (
         Lead.objects.filter(status=Lead.Status.RECEIVED, expires_at__lte=now)
-        .select_related("opportunity")
         .order_by("expires_at", "id")
+        # The row lock re-checks the status, so a lead answered meanwhile is never picked;
+        # rows a person holds (an accept in progress) are skipped.
+        .select_for_update(of=("self",), skip_locked=True)
+        .values(*events.LEAD_VALUES)
     )
+    received, expired = str(Lead.Status.RECEIVED), str(Lead.Status.EXPIRED)
     total = 0
     while True:
         with transaction.atomic():
-            # The row lock re-checks the status, so a lead answered meanwhile is never picked;
-            # rows a person holds (an accept in progress) are skipped.
-            batch = list(due.select_for_update(of=("self",), skip_locked=True)[:batch_size])
+            batch = list(due[:batch_size])
             if not batch:
                 return total
-            ids = [lead.pk for lead in batch]
-            Lead.objects.filter(pk__in=ids, status=Lead.Status.RECEIVED).update(
-                status=Lead.Status.EXPIRED
+            ids = [row["id"] for row in batch]
+            Lead.objects.filter(pk__in=ids, status=received).update(status=expired)
+            for row in batch:
+                row["status"] = expired
+            audit.bulk_record_many(
+                Lead,
+                "expired",
+                ((pk, received, expired, "") for pk in ids),
+                job="leads.expire",
+                at=now,
             )
-            for lead in batch:
-                lead.status = Lead.Status.EXPIRED
-            audit.bulk_record(
-                audit.build(
-                    lead,
-                    "expired",
-                    frm=Lead.Status.RECEIVED,
-                    to=Lead.Status.EXPIRED,
-                    job="leads.expire",
-                    at=now,
-                )
-                for lead in batch
+            events.emit_lead_values(
+                "lead.expired", sorted(batch, key=lambda row: row["id"]), at=now
             )
-            events.emit_leads("lead.expired", sorted(batch, key=lambda lead: lead.pk), at=now)
             transaction.on_commit(partial(tasks.lead_notify_senders.delay, ids, "expired"))
         total += len(ids)
         if len(batch) < batch_size:
