@@ -382,6 +382,14 @@ def purge_broker() -> int:
     return queued
 
 
+def in_transaction(statement: str) -> None:
+    """One hand-written transaction, committed: the job's batches commit too."""
+    from django.db import transaction
+
+    with transaction.atomic():
+        sql(statement, [NOW])
+
+
 def timed(func) -> float:
     started = time.perf_counter()
     func()
@@ -408,7 +416,7 @@ def insert_audit_sql(loader, from_sql: str, exprs: dict[str, str]) -> str:
 
 def job_lead_expiry(results: Results, reps: int) -> None:
     from django.contrib.contenttypes.models import ContentType
-    from django.db import connection, transaction
+    from django.db import connection
 
     from cosell.core import periodic
     from cosell.webhooks.models import OutboxEvent
@@ -455,8 +463,7 @@ def job_lead_expiry(results: Results, reps: int) -> None:
             f"{queued:,} tasks queued")  # fmt: skip
         reset()
         statement = hand_written_expiry(loader, lead_type, outbox=bool(outbox_per_lead))
-        with transaction.atomic():
-            elapsed = timed(lambda: sql(statement, [NOW]))  # noqa: B023
+        elapsed = timed(lambda: in_transaction(statement))  # noqa: B023 (the commit counts)
         sql_times.append(elapsed)
         sql_writes = writes_since(audit_baseline)
         log(f"  hand SQL rep {rep + 1}: {elapsed:.2f} s, writes {sql_writes}")
@@ -542,7 +549,7 @@ def hand_written_expiry(loader, lead_type: int, *, outbox: bool) -> str:
 
 def job_badge_propagation(results: Results, reps: int) -> None:
     from django.contrib.contenttypes.models import ContentType
-    from django.db import connection, transaction
+    from django.db import connection
 
     from cosell.core import periodic
     from offers.models import Offer
@@ -604,7 +611,8 @@ def job_badge_propagation(results: Results, reps: int) -> None:
                                            THEN due.badge_due_at END,
                 badge_due_at = NULL
               FROM due WHERE o.id = due.id
-              RETURNING o.id, o.partner_id, o.badge_state, due.badge_state AS old_state,
+              RETURNING o.id, o.partner_id, o.name, o.co_sell_status, o.badge_state,
+                        o.badge_visible_since, due.badge_state AS old_state,
                         due.badge_due_at AS old_due
             ),
             audit AS ({audit} RETURNING 1)
@@ -615,7 +623,13 @@ def job_badge_propagation(results: Results, reps: int) -> None:
               INSERT INTO webhooks_outboxevent (id, type, partner_id, subject_type, subject_id,
                                                 data, created_at)
               SELECT gen_random_uuid(), 'offer.badge_changed', partner_id, 'offers.offer',
-                     id::text, jsonb_build_object('id', id, 'badge_state', badge_state),
+                     id::text,
+                     -- what offers.events.offer_data writes
+                     jsonb_build_object(
+                       'id', id, 'name', name, 'partner_id', partner_id,
+                       'co_sell_status', co_sell_status, 'badge_state', badge_state,
+                       'badge_due_at', NULL, 'badge_visible_since', badge_visible_since,
+                       'from', old_state, 'to', badge_state),
                      (SELECT t FROM at)
               FROM changed RETURNING 1
             )
@@ -638,8 +652,7 @@ def job_badge_propagation(results: Results, reps: int) -> None:
             f"{queued:,} tasks queued")  # fmt: skip
         reset()
         statement = hand_written(bool(django_writes["outbox_rows"]))
-        with transaction.atomic():
-            elapsed = timed(lambda: sql(statement, [NOW]))  # noqa: B023
+        elapsed = timed(lambda: in_transaction(statement))  # noqa: B023 (the commit counts)
         sql_times.append(elapsed)
         log(f"  hand SQL rep {rep + 1}: {elapsed:.2f} s, writes {writes_since(audit_baseline)}")
         reset()
