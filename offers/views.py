@@ -13,7 +13,7 @@ from django.views.decorators.http import require_POST
 
 from cosell.core import clock
 from cosell.core.errors import DomainError, ValidationFailed
-from cosell.core.lists import paginate, render_list, sort_queryset
+from cosell.core.lists import paginate, render_list, search_term, sort_queryset
 
 from . import selectors, services
 from .badges import next_propagation_run
@@ -86,7 +86,7 @@ def offer_list(request):
     offer_type = request.GET.get("type", "")
     if offer_type in OfferType.values:
         offers = offers.filter(offer_type=offer_type)
-    search = request.GET.get("q", "").strip()
+    search = search_term(request)
     if search:
         offers = offers.filter(Q(name__icontains=search) | Q(partner__name__icontains=search))
     offers, sort = sort_queryset(offers, request, OFFER_SORTS, default="name")

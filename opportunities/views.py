@@ -10,7 +10,7 @@ from django.views.decorators.http import require_POST
 
 from cosell.core import audit, clock
 from cosell.core.errors import DomainError, ValidationFailed
-from cosell.core.lists import fragment, paginate, render_list, sort_queryset
+from cosell.core.lists import fragment, paginate, render_list, search_term, sort_queryset
 from cosell.partners.models import Role
 
 from . import selectors, services
@@ -353,7 +353,7 @@ LEAD_SORTS = {
 
 
 def _lead_search(queryset, request):
-    search = request.GET.get("q", "").strip()
+    search = search_term(request)
     if search:
         queryset = queryset.filter(
             Q(title__icontains=search)

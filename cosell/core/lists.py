@@ -32,6 +32,11 @@ def sort_queryset(
     return queryset.order_by(*ordering), sort
 
 
+def search_term(request) -> str:
+    """``?q=``, trimmed; without NUL characters, which PostgreSQL refuses in a text query."""
+    return request.GET.get("q", "").replace("\x00", "").strip()
+
+
 def paginate(queryset, request, per_page: int = PAGE_SIZE) -> Page:
     return Paginator(queryset, per_page).get_page(request.GET.get("page"))
 

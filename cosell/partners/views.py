@@ -11,7 +11,7 @@ from django.views.decorators.http import require_POST
 
 from cosell.core import clock
 from cosell.core.errors import DomainError, ValidationFailed
-from cosell.core.lists import paginate, render_list, sort_queryset
+from cosell.core.lists import paginate, render_list, search_term, sort_queryset
 
 from . import selectors, services
 from .forms import MemberInviteForm, MemberRoleForm
@@ -98,7 +98,7 @@ def member_list(request):
     partner = _require_partner(request)
     can_manage = request.user.has_perm("partners.manage_members", partner)
     members = selectors.membership_list(user=request.user)
-    search = request.GET.get("q", "").strip()
+    search = search_term(request)
     if search:
         members = members.filter(
             Q(user__username__icontains=search)
