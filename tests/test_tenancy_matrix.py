@@ -196,7 +196,7 @@ def test_every_route_with_an_id_is_covered():
             continue
         actions = getattr(entry.callback, "actions", None)
         methods = (
-            set(actions)
+            set(actions) - {"head", "options"}  # DRF adds head to the mapping on a GET
             if actions
             else {m for m in ("get", "post", "put", "patch", "delete") if hasattr(cls, m)}
         )
