@@ -168,32 +168,39 @@ def offers_reevaluate_all(*, now: datetime, partner_id: int | None = None) -> in
     return len(due)
 
 
+# Rows per transaction of the badge job. Larger than BATCH_SIZE: each batch costs a commit (a WAL
+# flush) and a publish, and a badge row is rarely edited by a person while the job holds it.
+PROPAGATE_BATCH_SIZE = 2000
 PROPAGATION = {
     BadgeState.PENDING: BadgeState.VISIBLE,
     BadgeState.REMOVAL_PENDING: BadgeState.NONE,
 }
 
 
-def badge_propagate(*, now: datetime) -> int:
+def badge_propagate(*, now: datetime, batch_size: int = PROPAGATE_BATCH_SIZE) -> int:
     """Publish pending badges and take down those marked for removal, for the run due by ``now``.
 
-    Set-based: one query finds what is due; each batch is locked, re-checked against the same
-    condition (an evaluation may have moved the badge meanwhile), bulk-updated and audited in
-    one transaction. A second run for the same instant finds nothing due.
+    Set-based: each batch is the next due rows, locked by the query that selects them (so an
+    evaluation that moved a badge meanwhile is seen), updated with one UPDATE per target state,
+    audited and emitted with one COPY each, in one transaction. A second run for the same
+    instant finds nothing due.
     """
     due_filter = {"badge_state__in": list(PROPAGATION), "badge_due_at__lte": now}
-    due_ids = list(Offer.objects.filter(**due_filter).order_by("pk").values_list("pk", flat=True))
+    # Values, not instances: the job needs the columns of the payload and the audit. A changed
+    # row no longer matches the filter, so each batch locks the next due rows (no list of ids
+    # bound as thousands of parameters).
+    due = (
+        Offer.objects.select_for_update()
+        .filter(**due_filter)
+        .order_by("pk")
+        .values(*events.OFFER_VALUES)
+    )
     changed = 0
-    for start in range(0, len(due_ids), BATCH_SIZE):
-        batch = due_ids[start : start + BATCH_SIZE]
+    while True:
         with transaction.atomic():
-            # Values, not instances: the job needs the columns of the payload and the audit.
-            offers = list(
-                Offer.objects.select_for_update()
-                .filter(pk__in=batch, **due_filter)
-                .order_by("pk")
-                .values(*events.OFFER_VALUES)
-            )
+            offers = list(due[:batch_size])
+            if not offers:
+                return changed
             audit_entries, changes = [], []
             for offer in offers:
                 old, due_at = offer["badge_state"], offer["badge_due_at"]
@@ -220,4 +227,6 @@ def badge_propagate(*, now: datetime) -> int:
             audit.bulk_record_many(Offer, "badge_changed", audit_entries, job=PROPAGATE_JOB, at=now)
             events.emit_offer_values("offer.badge_changed", changes, at=now)
             changed += len(offers)
-    return changed
+        # The lock re-checks rows before LIMIT counts them: a short batch was the last.
+        if len(offers) < batch_size:
+            return changed
