@@ -186,21 +186,23 @@ def badge_propagate(*, now: datetime, batch_size: int = PROPAGATE_BATCH_SIZE) ->
     instant finds nothing due.
     """
     due_filter = {"badge_state__in": list(PROPAGATION), "badge_due_at__lte": now}
-    # Values, not instances: the job needs the columns of the payload and the audit. A changed
-    # row no longer matches the filter, so each batch locks the next due rows (no list of ids
-    # bound as thousands of parameters).
+    # Values, not instances: the job needs the columns of the payload and the audit. Each batch
+    # locks the next due rows after the last id seen (keyset: no list of ids bound as thousands
+    # of parameters, and no re-scan of the rows already done).
     due = (
         Offer.objects.select_for_update()
         .filter(**due_filter)
         .order_by("pk")
-        .values(*events.OFFER_VALUES)
+        # badge_visible_since is set below from badge_due_at: not read (nor parsed).
+        .values(*(name for name in events.OFFER_VALUES if name != "badge_visible_since"))
     )
-    changed = 0
+    changed, last_id = 0, 0
     while True:
         with transaction.atomic():
-            offers = list(due[:batch_size])
+            offers = list(due.filter(pk__gt=last_id)[:batch_size])
             if not offers:
                 return changed
+            last_id = offers[-1]["id"]
             audit_entries, changes = [], []
             for offer in offers:
                 old, due_at = offer["badge_state"], offer["badge_due_at"]
