@@ -3,7 +3,6 @@
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
-from django.core.paginator import Paginator
 from django.http import HttpResponseRedirect
 from django.shortcuts import render
 from django.urls import reverse
@@ -12,10 +11,12 @@ from django.views.decorators.http import require_POST
 
 from cosell.core import clock
 from cosell.core.errors import DomainError, ValidationFailed
+from cosell.core.lists import fragment, paginate
 from cosell.partners.rules import is_partner_admin
 
 from . import selectors, services
 from .forms import EndpointEditForm, EndpointForm
+from .models import WebhookDelivery
 
 SECRET_SESSION_KEY = "webhooks.new_secret"
 
@@ -67,23 +68,27 @@ def _detail(request, endpoint, form=None, status=200):
     new_secret = request.session.pop(SECRET_SESSION_KEY, None)
     if new_secret and new_secret.get("id") != endpoint.pk:
         new_secret = None
-    deliveries = Paginator(selectors.delivery_list(endpoint=endpoint), 25).get_page(
-        request.GET.get("page")
-    )
+    deliveries = selectors.delivery_list(endpoint=endpoint)
+    status_filter = request.GET.get("status", "")
+    if status_filter in WebhookDelivery.Status.values:
+        deliveries = deliveries.filter(status=status_filter)
+    else:
+        status_filter = ""
+    page = paginate(deliveries, request, per_page=25)
     form = form or EndpointEditForm(
         initial={"events": endpoint.events, "is_active": endpoint.is_active}
     )
-    return render(
-        request,
-        "webhooks/detail.html",
-        {
-            "endpoint": endpoint,
-            "form": form,
-            "deliveries": deliveries,
-            "secret": new_secret["secret"] if new_secret else None,
-        },
-        status=status,
-    )
+    context = {
+        "endpoint": endpoint,
+        "form": form,
+        "page": page,
+        "status_filter": status_filter,
+        "delivery_statuses": WebhookDelivery.Status.choices,
+        "secret": new_secret["secret"] if new_secret else None,
+    }
+    if status == 200 and getattr(request, "htmx", False) and not request.htmx.boosted:
+        return fragment(request, "webhooks/_deliveries.html", context)
+    return render(request, "webhooks/detail.html", context, status=status)
 
 
 @login_required
