@@ -14,7 +14,11 @@ from .models import Lead
 TRANSIENT = (SMTPException, ConnectionError, TimeoutError)
 
 # The lead status each mail is about; a lead that moved on gets no mail.
-RECEIVER_EVENTS = {"received": Lead.Status.RECEIVED, "reminder": Lead.Status.RECEIVED}
+RECEIVER_EVENTS = {
+    "received": Lead.Status.RECEIVED,
+    "reminder": Lead.Status.RECEIVED,
+    "withdrawn": Lead.Status.WITHDRAWN,
+}
 SENDER_EVENTS = {
     "accepted": Lead.Status.ACCEPTED,
     "declined": Lead.Status.DECLINED,
@@ -67,7 +71,8 @@ def _send(lead: Lead, event: str, recipients: list) -> bool:
     max_retries=5,
 )
 def lead_notify_receiver(lead_id: int, event: str) -> bool:
-    """Tell the receiver of a new lead, or remind them before it expires."""
+    """Tell the receiver of a new lead, remind them before it expires, or tell them that the
+    sender withdrew it."""
     lead = _lead(lead_id)
     if lead is None or lead.status != RECEIVER_EVENTS.get(event):
         return False

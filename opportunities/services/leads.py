@@ -297,6 +297,7 @@ def lead_withdraw(*, lead_id: int, actor, now: datetime) -> Lead:
             lead, "withdrawn", frm=Lead.Status.RECEIVED, to=lead.status, actor=actor, at=now
         )
         events.emit_lead("lead.withdrawn", lead, at=now)
+        transaction.on_commit(lambda: tasks.lead_notify_receiver.delay(lead.pk, "withdrawn"))
     return lead
 
 
