@@ -42,7 +42,10 @@ class ApiTokenAdmin(admin.ModelAdmin):
 
     @admin.action(description=_("Revoke selected tokens"))
     def revoke(self, request, queryset):
-        from django.utils import timezone
+        from . import clock, services
 
-        count = queryset.filter(revoked_at__isnull=True).update(revoked_at=timezone.now())
-        self.message_user(request, _("%(count)d token(s) revoked.") % {"count": count})
+        now = clock.now()
+        ids = list(queryset.filter(revoked_at__isnull=True).values_list("pk", flat=True))
+        for token_id in ids:
+            services.api_token_revoke(token_id=token_id, actor=request.user, now=now)
+        self.message_user(request, _("%(count)d token(s) revoked.") % {"count": len(ids)})
