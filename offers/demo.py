@@ -93,6 +93,27 @@ OFFERS = [
         "documents": [OfferDocument.Kind.ONE_PAGER],
         "contacts": [],
     },
+    {
+        # One requirement away from co-sell ready: a sales contact.
+        "partner_id": "4100002",
+        "name": "Fabrikam Data Bridge",
+        "fields": {
+            "offer_type": OfferType.SAAS,
+            "listing_state": Offer.ListingState.LIVE,
+            "solution_type": Offer.SolutionType.IP,
+            "solution_areas": ["data_ai"],
+        },
+        "documents": [OfferDocument.Kind.ONE_PAGER, OfferDocument.Kind.PITCH_DECK],
+        "contacts": [
+            (
+                "Li Wei",
+                "li.wei@fabrikam.example",
+                "Customer success manager",
+                "customer_success",
+                ["CN"],
+            )
+        ],
+    },
 ]
 
 

@@ -47,7 +47,7 @@ def seed() -> list[tuple[str, str]]:
             True,
         )
 
-    deal(
+    opp, new = deal(
         "DEMO-1",
         Category.PRIVATE,
         name="Analytics rollout",
@@ -56,6 +56,9 @@ def seed() -> list[tuple[str, str]]:
         value=120000,
         actor=user,
     )
+    if new:  # deals in several stages
+        for stage in ("qualified", "developed"):
+            services.opportunity_set_stage(opportunity_id=opp.pk, stage=stage, actor=user, now=now)
     opp, new = deal(
         "DEMO-2",
         Category.P2P,
@@ -69,6 +72,9 @@ def seed() -> list[tuple[str, str]]:
     if new:
         lead = opp.leads.get()
         services.lead_accept(lead_id=lead.pk, actor=fab_admin, now=now)
+        services.opportunity_set_stage(
+            opportunity_id=opp.pk, stage="proposed", actor=admin, now=now
+        )
     opp, new = deal(
         "DEMO-3",
         Category.P2P,
@@ -106,6 +112,21 @@ def seed() -> list[tuple[str, str]]:
         at=now - timedelta(days=20),
     )
     services.lead_expire_due(now)
+    opp, new = deal(
+        "DEMO-9",
+        Category.PRIVATE,
+        name="Data platform renewal",
+        customer_name="Coho Winery",
+        customer_country="US",
+        value=300000,
+        at=now - timedelta(days=40),
+    )
+    if new:  # a won deal
+        services.opportunity_set_stage(
+            opportunity_id=opp.pk, stage="negotiated", actor=admin, now=now - timedelta(days=5)
+        )
+        services.opportunity_close(opportunity_id=opp.pk, outcome="won", actor=admin, now=now)
+    _seed_fabrikam_invitation(fabrikam, contoso, fab_admin, now)
     if ready is not None:
         opp, new = deal(
             "DEMO-6",
@@ -153,3 +174,24 @@ def seed() -> list[tuple[str, str]]:
                     now=now,
                 )
     return []
+
+
+def _seed_fabrikam_invitation(fabrikam, contoso, fab_admin, now) -> None:
+    """Fabrikam's own pipeline, and a partner's invitation waiting in Contoso's inbox."""
+    if Opportunity.objects.filter(partner=fabrikam, crm_id="DEMO-F1").exists():
+        return
+    services.opportunity_create(
+        partner=fabrikam,
+        actor=fab_admin,
+        now=now - timedelta(days=2),
+        category=Category.P2P,
+        crm_id="DEMO-F1",
+        name="Edge analytics for retail stores",
+        customer_name="Trey Research",
+        customer_country="CN",
+        value=150000,
+        currency="CNY",
+        solutions=[{"kind": "microsoft", "name": "Azure IoT Edge"}],
+        invite_partner_ids=[contoso.pk],
+        confirm_duplicate=True,
+    )

@@ -1,10 +1,10 @@
 #!/usr/bin/env bash
-# Make PostgreSQL, Redis and Chromium available for the test suite: start what is installed but
-# not answering; install what is missing from Debian's packages when run as root; otherwise stop
-# with what to install. Reads DATABASE_URL and REDIS_URL.
+# Make Redis and Chromium available for the test suite (PostgreSQL: scripts/test.sh uses the one
+# at DATABASE_URL or the embedded server): start Redis when installed but not answering; install
+# what is missing from Debian's packages when run as root; otherwise stop with what to install.
+# Reads REDIS_URL.
 set -euo pipefail
 PY=.venv/bin/python
-DATABASE_URL="${DATABASE_URL:-postgres://postgres@127.0.0.1:5432/cosell}"
 REDIS_URL="${REDIS_URL:-redis://127.0.0.1:6379/0}"
 is_root() { [ "$(id -u)" = 0 ]; }
 apt_updated=""
@@ -23,33 +23,7 @@ wait_for() { # name, probe command...
   exit 1
 }
 
-pg_probe() {
-  "$PY" - "$DATABASE_URL" <<'PYEOF'
-import sys, psycopg, urllib.parse as u
-url = u.urlparse(sys.argv[1])
-psycopg.connect(host=url.hostname or "127.0.0.1", port=url.port or 5432,
-                user=url.username or "postgres", password=url.password or None,
-                dbname="postgres", connect_timeout=3).close()
-PYEOF
-}
 redis_probe() { "$PY" -c "import redis,sys; redis.Redis.from_url(sys.argv[1], socket_connect_timeout=2).ping()" "$REDIS_URL"; }
-
-if ! pg_probe >/dev/null 2>&1; then
-  if ! ls /etc/postgresql/*/main >/dev/null 2>&1; then
-    echo "PostgreSQL is not installed; installing it from Debian's packages."
-    apt_install postgresql
-    version=$(ls /etc/postgresql | sort -V | tail -1)
-    # A cluster we just made: let the local test user in over TCP without a password.
-    sed -i -E 's/^(host\s+all\s+all\s+(127\.0\.0\.1\/32|::1\/128)\s+)\S+/\1trust/' \
-      "/etc/postgresql/$version/main/pg_hba.conf"
-  fi
-  echo "Starting PostgreSQL."
-  for version in $(ls /etc/postgresql); do
-    pg_ctlcluster --skip-systemctl-redirect "$version" main start 2>/dev/null \
-      || pg_ctlcluster "$version" main start 2>/dev/null || true
-  done
-  wait_for PostgreSQL pg_probe
-fi
 
 if ! redis_probe >/dev/null 2>&1; then
   if ! command -v redis-server >/dev/null; then
@@ -78,4 +52,4 @@ if ! command -v msgfmt >/dev/null; then
   echo "gettext is not installed; installing it (the translation tests extract strings with it)."
   apt_install gettext
 fi
-echo "PostgreSQL, Redis and Chromium are ready."
+echo "Redis and Chromium are ready."

@@ -84,3 +84,39 @@ def test_production_collects_static_files(tmp_path):
     )
     assert result.returncode == 0, result.stdout + result.stderr
     assert (tmp_path / "staticfiles" / "staticfiles.json").exists()
+
+
+def test_docker_compose_follows_the_compose_specification():
+    """No Docker engine runs here: the file is checked against the Compose specification."""
+    result = subprocess.run(
+        [
+            str(Path(sys.executable).with_name("check-jsonschema")),
+            "--builtin-schema",
+            "vendor.compose-spec",
+            str(ROOT / "docker-compose.yml"),
+        ],
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert result.returncode == 0, result.stdout + result.stderr
+
+
+def test_compose_runs_the_processes_make_run_starts():
+    import yaml
+
+    compose = yaml.safe_load((ROOT / "docker-compose.yml").read_text())
+    procfile = dict(
+        line.split(": ", 1) for line in (ROOT / "Procfile").read_text().splitlines() if line
+    )
+    for name, command in procfile.items():
+        assert compose["services"][name]["command"] == [command]
+
+
+def test_docker_build_context_leaves_out_local_state():
+    ignored = (ROOT / ".dockerignore").read_text().split()
+    for path in (".git", ".venv", "var", "test-artifacts"):
+        assert path in ignored
+    dockerfile = (ROOT / "Dockerfile").read_text()
+    assert dockerfile.count("COPY . .") == 1
+    assert "pip install --no-cache-dir ." not in dockerfile  # the code is not installed twice
