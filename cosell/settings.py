@@ -94,6 +94,7 @@ INSTALLED_APPS = [
     "cosell.webhooks",
     "offers",
     "opportunities",
+    "registrations",
 ]
 
 MIDDLEWARE = [
@@ -334,6 +335,14 @@ COSELL_WEBHOOK_MAX_ATTEMPTS = env_int("COSELL_WEBHOOK_MAX_ATTEMPTS", 12)
 COSELL_WEBHOOK_RETRY_BASE_SECONDS = env_int("COSELL_WEBHOOK_RETRY_BASE_SECONDS", 30)
 COSELL_WEBHOOK_TIMEOUT_SECONDS = env_int("COSELL_WEBHOOK_TIMEOUT_SECONDS", 5)
 
+# Deal registration (Partner Center's rules): a won deal of at least this value in USD, registered
+# within this many days of the contract's signing; manual review above this annual value; reviewers
+# are reminded of requests waiting more than this many working days.
+REGISTRATION_MIN_VALUE_USD = env_int("COSELL_REGISTRATION_MIN_VALUE_USD", 25000)
+REGISTRATION_WINDOW_DAYS = env_int("COSELL_REGISTRATION_WINDOW_DAYS", 60)
+REGISTRATION_REVIEW_ABOVE_USD = env_int("COSELL_REGISTRATION_REVIEW_ABOVE_USD", 1000000)
+REGISTRATION_REVIEW_REMIND_WORKING_DAYS = env_int("COSELL_REGISTRATION_REVIEW_REMIND_DAYS", 10)
+
 # Leads: a lead expires this many days after it was sent; its receiver is reminded this many
 # hours before.
 LEAD_EXPIRY_DAYS = env_int("COSELL_LEAD_EXPIRY_DAYS", 14)
@@ -348,6 +357,8 @@ PERIODIC_JOB_SCHEDULES = {
     "offers.reevaluate_all": crontab(minute=30, hour=2),
     "offers.badge_propagate": crontab(minute=0, hour=4),
     "webhooks.dispatch": crontab(minute="*"),
+    "registrations.remind_window": crontab(minute=40, hour=7),
+    "registrations.remind_reviewers": crontab(minute=50, hour=7),
 }
 CELERY_BEAT_SCHEDULE = {
     f"periodic: {name}": {
@@ -377,4 +388,5 @@ COSELL_DEMO_SEEDERS = [
     "cosell.partners.demo.seed",
     "offers.demo.seed",
     "opportunities.demo.seed",
+    "registrations.demo.seed",
 ]

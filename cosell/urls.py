@@ -17,6 +17,7 @@ api_v1 = [
     path("partners/<int:pk>/", PartnerDetailView.as_view(), name="api-partner"),
     path("", include("offers.api")),
     path("", include("opportunities.api")),
+    path("", include("registrations.api")),
     path("", include("cosell.webhooks.api")),
     re_path(r"^(?:.*/)?$", api_not_found),  # last: JSON 404 for any other API path
 ]
@@ -33,5 +34,6 @@ urlpatterns = [
     path("", include("opportunities.urls")),
     path("account/", include("cosell.core.urls")),
     path("webhooks/", include("cosell.webhooks.urls")),
+    path("registrations/", include("registrations.urls")),
     path("", include("cosell.partners.urls")),
 ]

@@ -87,6 +87,14 @@ class CustomerSize(models.TextChoices):
     ENTERPRISE = "enterprise", _("10,000 or more employees")
 
 
+class CustomerAccount(models.TextChoices):
+    """Whether Microsoft manages the customer's account (deal registration needs a managed one)."""
+
+    MICROSOFT_MANAGED = "microsoft_managed", _("Microsoft-managed account")
+    MICROSOFT_UNMANAGED = "microsoft_unmanaged", _("Microsoft-unmanaged account")
+    OTHER = "other", _("Other or not known")
+
+
 class PurchaseIntent(models.TextChoices):
     YES = "yes", _("Yes")
     NO = "no", _("No")
@@ -164,6 +172,21 @@ class Opportunity(models.Model):
     customer_duns = models.CharField(
         _("DUNS or external id"), max_length=40, blank=True, db_index=True
     )
+    # Set by the partner, confirmable by a Microsoft seller on the deal (deal registration).
+    customer_account = models.CharField(
+        _("customer account"), max_length=20, choices=CustomerAccount.choices, blank=True
+    )
+    customer_account_confirmed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        verbose_name=_("customer account confirmed by"),
+    )
+    customer_account_confirmed_at = models.DateTimeField(
+        _("customer account confirmed"), null=True, blank=True
+    )
     # Customer contact: stored only with the customer's consent to share it.
     contact_consent = models.BooleanField(_("customer consents to share contact"), default=False)
     contact_name = models.CharField(_("contact name"), max_length=200, blank=True)
@@ -235,11 +258,6 @@ class Opportunity(models.Model):
     @property
     def progress(self) -> int:
         return STAGE_PROGRESS.get(self.stage, 0)
-
-    @property
-    def deal_registration_eligible(self) -> bool:
-        # Solution assessments never are; a private deal is not shared at all.
-        return self.category in (Category.MICROSOFT, Category.P2P)
 
     @property
     def etag(self) -> str:

@@ -56,7 +56,7 @@ def test_every_model_of_ours_is_in_the_admin():
     ours = [
         model
         for model in apps.get_models()
-        if model._meta.app_label in {"core", "partners", "offers", "opportunities"}
+        if model._meta.app_label in {"core", "partners", "offers", "opportunities", "registrations"}
     ]
     missing = [model.__name__ for model in ours if not admin.site.is_registered(model)]
     assert missing == []
@@ -68,7 +68,13 @@ def test_admin_changelists_open_for_staff_and_not_for_partners(
 ):
     staff = client_for(admin_user)
     for model, model_admin in admin.site._registry.items():
-        if model._meta.app_label not in {"core", "partners", "offers", "opportunities"}:
+        if model._meta.app_label not in {
+            "core",
+            "partners",
+            "offers",
+            "opportunities",
+            "registrations",
+        }:
             continue
         url = reverse(f"admin:{model._meta.app_label}_{model._meta.model_name}_changelist")
         assert staff.get(url).status_code == 200, url

@@ -24,6 +24,7 @@ from cosell.webhooks import services as webhook_services
 from cosell.webhooks.models import OutboxEvent, WebhookDelivery, WebhookEndpoint
 from offers.models import Offer, OfferContact, OfferDocument
 from opportunities.models import Category, Lead, Opportunity, TeamMember
+from registrations.models import DealRegistration, ExceptionRequest
 from tests.offers.factories import OfferContactFactory, OfferDocumentFactory
 from tests.opportunities.conftest import make_opportunity
 from tests.opportunities.factories import LeadFactory, co_sell_ready_offer
@@ -52,6 +53,7 @@ FORM_BODY = {
 
 # route name -> (object key in ``world``, kwargs builder, methods)
 O, D, C = "offer", "document", "contact"  # noqa: E741
+R, X = "registration", "exception_request"
 MATRIX = {
     # browser: offers
     "offers:detail": (O, lambda w: {"offer_id": w[O].pk}, ["get"]),
@@ -127,6 +129,31 @@ MATRIX = {
     "api-lead-decline": ("leads", None, ["post"]),
     "api-lead-withdraw": ("leads", None, ["post"]),
     "api-webhook": ("endpoint", lambda w: {"pk": w["endpoint"].pk}, ["get", "patch", "delete"]),
+    # deal registration: browser and API, by deal and by registration
+    "registrations:register": ("opportunities", None, ["get", "post"]),
+    "registrations:exception_request": ("opportunities", None, ["post"]),
+    "registrations:customer_account": ("opportunities", None, ["post"]),
+    "registrations:customer_account_confirm": ("opportunities", None, ["post"]),
+    "registrations:resubmit": (R, lambda w: {"pk": w[R].pk}, ["post"]),
+    "registrations:close": (R, lambda w: {"pk": w[R].pk}, ["post"]),
+    "registrations:review_action": (R, lambda w: {"pk": w[R].pk, "action": "pass"}, ["post"]),
+    "registrations:exception_answer": (
+        X,
+        lambda w: {"pk": w[X].pk, "decision": "grant"},
+        ["post"],
+    ),
+    "api-opportunity-registration": ("opportunities", None, ["get", "post"]),
+    "api-opportunity-registration-exception": ("opportunities", None, ["post"]),
+    "api-opportunity-customer-account": ("opportunities", None, ["post"]),
+    "api-opportunity-customer-account-confirm": ("opportunities", None, ["post"]),
+    "api-registration": (R, lambda w: {"pk": w[R].pk}, ["get", "patch"]),
+    "api-registration-pass": (R, lambda w: {"pk": w[R].pk}, ["post"]),
+    "api-registration-fail": (R, lambda w: {"pk": w[R].pk}, ["post"]),
+    "api-registration-request_action": (R, lambda w: {"pk": w[R].pk}, ["post"]),
+    "api-registration-resubmit": (R, lambda w: {"pk": w[R].pk}, ["post"]),
+    "api-registration-close": (R, lambda w: {"pk": w[R].pk}, ["post"]),
+    "api-registration-exception-grant": (X, lambda w: {"pk": w[X].pk}, ["post"]),
+    "api-registration-exception-deny": (X, lambda w: {"pk": w[X].pk}, ["post"]),
     "api-webhook-deliveries": ("endpoint", lambda w: {"pk": w["endpoint"].pk}, ["get"]),
     "api-webhook-delivery-resend": (
         "delivery",
@@ -150,6 +177,8 @@ WATCHED = [
     ApiToken,
     AuditEvent,
     OutboxEvent,
+    DealRegistration,
+    ExceptionRequest,
 ]
 
 
@@ -293,8 +322,28 @@ def world(partner, partner_admin, partner_user, settings, tmp_path):
     token = ApiToken.objects.create(
         user=partner_admin, name="Zanzibar", key_hash=key_hash, prefix=prefix
     )
+    # A registration (and an exception request) of ``partner``'s co-sell deal, as rows.
+    registration = DealRegistration.objects.create(
+        opportunity=opportunities[1],
+        state=DealRegistration.State.REVIEW_PENDING,
+        total_contract_value=100000,
+        solution_value=50000,
+        currency="USD",
+        contract_signed_date=now.date(),
+        contract_start_date=now.date(),
+        tenant_type="customer",
+        pricing_model="other",
+        annual_value_usd=100000,
+        created_at=now,
+        updated_at=now,
+    )
+    exception_request = ExceptionRequest.objects.create(
+        opportunity=opportunities[0], reason="Zanzibar exception", created_at=now
+    )
     return {
         "partner": partner,
+        R: registration,
+        X: exception_request,
         O: offer,
         D: document,
         C: contact,
@@ -382,6 +431,8 @@ LIST_PAGES = [
     "api-lead-export",
     "api-webhooks",
     "api-me",
+    "registrations:list",
+    "api-registrations",
 ]
 
 

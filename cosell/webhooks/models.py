@@ -25,6 +25,8 @@ class EventType(models.TextChoices):
     OPPORTUNITY_CLOSED = "opportunity.closed", _("Opportunity closed")
     OFFER_STATUS_CHANGED = "offer.status_changed", _("Offer co-sell status changed")
     OFFER_BADGE_CHANGED = "offer.badge_changed", _("Offer badge changed")
+    DEAL_REGISTRATION_CREATED = "deal_registration.created", _("Deal registration created")
+    DEAL_REGISTRATION_UPDATED = "deal_registration.updated", _("Deal registration updated")
 
 
 _uuid_lock = threading.Lock()

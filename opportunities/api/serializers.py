@@ -158,7 +158,6 @@ class OpportunitySerializer(serializers.ModelSerializer):
     progress = serializers.IntegerField()
     solutions = SolutionSerializer(many=True)
     team = TeamMemberSerializer(many=True)
-    deal_registration_eligible = serializers.BooleanField()
 
     class Meta:
         model = Opportunity
@@ -190,7 +189,7 @@ class OpportunitySerializer(serializers.ModelSerializer):
             "close_reason",
             "close_notes",
             "closed_at",
-            "deal_registration_eligible",
+            "customer_account",
             "version",
             "created_at",
             "updated_at",

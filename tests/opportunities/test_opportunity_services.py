@@ -94,7 +94,12 @@ def test_solution_assessment_rules(partner, partner_admin, ready_offer):
         offer=ready_offer,
         assessment_type="data_ai",
     )
-    assert opp.deal_registration_eligible is False
+    from registrations import eligibility
+
+    not_assessment = next(
+        r for r in eligibility.checklist(opp, now=opp.created_at) if r.code == "not_assessment"
+    )
+    assert not_assessment.met is False  # never eligible for deal registration
     assert opp.leads.get().receiver == Lead.Receiver.MICROSOFT
 
 
