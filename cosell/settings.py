@@ -313,6 +313,8 @@ CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 CELERY_TIMEZONE = TIME_ZONE
 CELERY_BEAT_SCHEDULER = "django_celery_beat.schedulers:DatabaseScheduler"
 CELERY_TASK_ALWAYS_EAGER = env_bool("COSELL_CELERY_EAGER", False)
+# Side effects recorded with their change (cosell.core.effects) are tried this many times.
+COSELL_EFFECT_MAX_ATTEMPTS = env_int("COSELL_EFFECT_MAX_ATTEMPTS", 10)
 
 # Webhooks: delivery to loopback, link-local and private addresses is refused unless this is set
 # (tests, on-premises receivers). Retries back off exponentially over about a day.
@@ -335,6 +337,7 @@ PERIODIC_JOB_SCHEDULES = {
     "offers.reevaluate_all": crontab(minute=30, hour=2),
     "offers.badge_propagate": crontab(minute=0, hour=4),
     "webhooks.dispatch": crontab(minute="*"),
+    "effects.deliver": crontab(minute="*"),
 }
 CELERY_BEAT_SCHEDULE = {
     f"periodic: {name}": {

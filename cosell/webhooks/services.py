@@ -11,7 +11,7 @@ from django.db import transaction
 from django.db.models import Q
 from django.utils.translation import gettext as _
 
-from cosell.core import audit
+from cosell.core import audit, effects
 from cosell.core.errors import ValidationFailed
 from cosell.partners.models import Partner
 
@@ -324,7 +324,7 @@ def _endpoint_mark_failing(
     )
     from . import tasks
 
-    transaction.on_commit(lambda: publish(tasks.endpoint_notify_failing, endpoint.pk, delivery.pk))
+    effects.queue(tasks.endpoint_notify_failing, endpoint.pk, delivery.pk)
 
 
 def delivery_resend(*, delivery_id: int, actor, now: datetime) -> WebhookDelivery:
