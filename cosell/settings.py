@@ -158,7 +158,8 @@ REDIS_URL = os.environ.get("REDIS_URL", "")
 if REDIS_URL:
     CACHES = {
         "default": {
-            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            # Fails open: with Redis down, throttles let requests through (and it is logged).
+            "BACKEND": "cosell.core.cache.ResilientRedisCache",
             "LOCATION": REDIS_URL,
             "KEY_PREFIX": os.environ.get("COSELL_CACHE_PREFIX", "cosell"),
         }
