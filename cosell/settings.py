@@ -323,6 +323,8 @@ WEBHOOKS_ALLOW_PRIVATE_TARGETS = env_bool("DJANGO_WEBHOOKS_ALLOW_PRIVATE_TARGETS
 COSELL_WEBHOOK_MAX_ATTEMPTS = env_int("COSELL_WEBHOOK_MAX_ATTEMPTS", 12)
 COSELL_WEBHOOK_RETRY_BASE_SECONDS = env_int("COSELL_WEBHOOK_RETRY_BASE_SECONDS", 30)
 COSELL_WEBHOOK_TIMEOUT_SECONDS = env_int("COSELL_WEBHOOK_TIMEOUT_SECONDS", 5)
+# The hard limit on one attempt as a whole (connect, send, response), however slow the receiver.
+COSELL_WEBHOOK_DEADLINE_SECONDS = env_int("COSELL_WEBHOOK_DEADLINE_SECONDS", 10)
 
 # Leads: a lead expires this many days after it was sent; its receiver is reminded this many
 # hours before.
