@@ -16,7 +16,7 @@ from cosell.partners.models import Membership
 from cosell.webhooks.models import OutboxEvent, WebhookDelivery
 from opportunities.models import Category, Lead
 from tests.opportunities.conftest import make_opportunity
-from tests.support.own_redis import OwnRedis, broker_on, drain
+from tests.support.own_redis import drain, own_redis_fixture
 from tests.webhooks.conftest import allow_private, endpoint, receiver  # noqa: F401
 
 pytestmark = pytest.mark.django_db
@@ -24,11 +24,7 @@ pytestmark = pytest.mark.django_db
 
 @pytest.fixture
 def own_redis(tmp_path, settings):
-    own = OwnRedis(tmp_path)
-    own.start()
-    with broker_on(own, settings):
-        yield own
-    own.stop()
+    yield from own_redis_fixture(tmp_path, settings)
 
 
 def _run_jobs_and_worker(own, now):

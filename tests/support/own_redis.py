@@ -121,3 +121,14 @@ def drain(own: OwnRedis, *, limit: int = 1000) -> list[str]:
         finally:
             queue.close()
     return ran
+
+
+def own_redis_fixture(tmp_path, settings):
+    """The body of an ``own_redis`` fixture: started, the portal pointed at it, stopped."""
+    own = OwnRedis(tmp_path)
+    own.start()
+    try:
+        with broker_on(own, settings):
+            yield own
+    finally:
+        own.stop()
