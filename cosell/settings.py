@@ -156,7 +156,8 @@ REDIS_URL = os.environ.get("REDIS_URL", "")
 if REDIS_URL:
     CACHES = {
         "default": {
-            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            # Fails open: with Redis down, throttles let requests through (and it is logged).
+            "BACKEND": "cosell.core.cache.ResilientRedisCache",
             "LOCATION": REDIS_URL,
             "KEY_PREFIX": os.environ.get("COSELL_CACHE_PREFIX", "cosell"),
         }
@@ -327,6 +328,8 @@ CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 CELERY_TIMEZONE = TIME_ZONE
 CELERY_BEAT_SCHEDULER = "django_celery_beat.schedulers:DatabaseScheduler"
 CELERY_TASK_ALWAYS_EAGER = env_bool("COSELL_CELERY_EAGER", False)
+# Side effects recorded with their change (cosell.core.effects) are tried this many times.
+COSELL_EFFECT_MAX_ATTEMPTS = env_int("COSELL_EFFECT_MAX_ATTEMPTS", 10)
 
 # Webhooks: delivery to loopback, link-local and private addresses is refused unless this is set
 # (tests, on-premises receivers). Retries back off exponentially over about a day.
@@ -334,6 +337,8 @@ WEBHOOKS_ALLOW_PRIVATE_TARGETS = env_bool("DJANGO_WEBHOOKS_ALLOW_PRIVATE_TARGETS
 COSELL_WEBHOOK_MAX_ATTEMPTS = env_int("COSELL_WEBHOOK_MAX_ATTEMPTS", 12)
 COSELL_WEBHOOK_RETRY_BASE_SECONDS = env_int("COSELL_WEBHOOK_RETRY_BASE_SECONDS", 30)
 COSELL_WEBHOOK_TIMEOUT_SECONDS = env_int("COSELL_WEBHOOK_TIMEOUT_SECONDS", 5)
+# The hard limit on one attempt as a whole (connect, send, response), however slow the receiver.
+COSELL_WEBHOOK_DEADLINE_SECONDS = env_int("COSELL_WEBHOOK_DEADLINE_SECONDS", 10)
 
 # Deal registration (Partner Center's rules): a won deal of at least this value in USD, registered
 # within this many days of the contract's signing; manual review above this annual value; reviewers
@@ -359,6 +364,7 @@ PERIODIC_JOB_SCHEDULES = {
     "webhooks.dispatch": crontab(minute="*"),
     "registrations.remind_window": crontab(minute=40, hour=7),
     "registrations.remind_reviewers": crontab(minute=50, hour=7),
+    "effects.deliver": crontab(minute="*"),
 }
 CELERY_BEAT_SCHEDULE = {
     f"periodic: {name}": {

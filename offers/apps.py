@@ -3,9 +3,11 @@ from django.utils.translation import gettext_lazy as _
 
 
 def _partner_figures_changed(sender, partner_id: int, **kwargs) -> None:
+    from cosell.core import effects
+
     from . import tasks
 
-    tasks.partner_offers_evaluate_task.delay(partner_id)
+    effects.queue(tasks.partner_offers_evaluate_task, partner_id)
 
 
 class OffersConfig(AppConfig):
@@ -25,7 +27,7 @@ class OffersConfig(AppConfig):
             CoSellStatus, BadgeState, Offer.ListingState, Offer.TechnicalValidation
         )
 
-        # Sent after commit, so queueing right away is safe.
+        # Sent inside the change's transaction: the re-evaluation is recorded with it.
         partner_figures_changed.connect(
             _partner_figures_changed, dispatch_uid="offers.partner_figures_changed"
         )

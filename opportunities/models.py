@@ -493,8 +493,15 @@ class Lead(models.Model):
             and self.status == self.Status.RECEIVED
         )
 
+    @classmethod
+    def due_to_expire(cls, now: datetime) -> models.Q:
+        """The one "past its expiry" rule, as a filter: the expiry job selects with it, and
+        ``is_due_to_expire`` (every lead service) checks the same on a row."""
+        return models.Q(status=cls.Status.RECEIVED, expires_at__lte=now)
+
     def is_due_to_expire(self, now: datetime) -> bool:
-        """The condition the expiry job and every answer check alike."""
+        """``due_to_expire`` on this row: received, and its time ran out by ``now``. Accept,
+        decline, withdraw, reassign and closing the deal all answer such a lead as expired."""
         return self.status == self.Status.RECEIVED and self.expires_at <= now
 
     def time_left(self, now: datetime):

@@ -98,15 +98,18 @@ def lead_notify_sender(lead_id: int, event: str) -> bool:
 
 @shared_task(name="opportunities.lead_notify_senders")
 def lead_notify_senders(lead_ids: list[int], event: str) -> int:
-    """``lead_notify_sender`` for a batch of leads (one message per job batch, not per lead).
+    """``lead_notify_sender`` for a batch of leads (messages queued before side effects were
+    recorded one per lead; jobs now use ``cosell.core.effects.queue_many``).
 
-    A mail that fails for a transient reason is queued again on its own, so a retry never
-    resends the mails of the rest of the batch. Returns the number of mails sent.
+    A mail that fails for a transient reason is recorded as a side effect of its own, so a retry
+    never resends the mails of the rest of the batch. Returns the number of mails sent.
     """
+    from cosell.core import effects
+
     sent = 0
     for lead_id in lead_ids:
         try:
             sent += bool(lead_notify_sender.run(lead_id, event))
         except TRANSIENT:
-            lead_notify_sender.delay(lead_id, event)
+            effects.queue(lead_notify_sender, lead_id, event)
     return sent

@@ -8,8 +8,7 @@ from django.conf import settings
 from django.db import transaction
 from django.db.models import Q
 
-from cosell.core import periodic
-from cosell.webhooks.outbox import publish
+from cosell.core import effects, periodic
 from opportunities.models import Opportunity
 
 from . import eligibility, tasks
@@ -50,7 +49,7 @@ def remind_window(now: datetime) -> int:
             [WindowReminder(opportunity_id=pk, sent_at=now) for pk in chosen],
             ignore_conflicts=True,
         )
-        transaction.on_commit(lambda: publish(tasks.remind_window, chosen))
+        effects.queue(tasks.remind_window, chosen)
     return len(chosen)
 
 
@@ -89,5 +88,5 @@ def remind_reviewers(now: datetime) -> int:
         ExceptionRequest.objects.filter(pk__in=exceptions).update(reviewers_reminded_at=now)
         count = len(registrations) + len(exceptions)
         if count:
-            transaction.on_commit(lambda: publish(tasks.remind_reviewers, count))
+            effects.queue(tasks.remind_reviewers, count)
     return count

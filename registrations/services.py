@@ -19,7 +19,7 @@ from django.core.exceptions import PermissionDenied
 from django.db import transaction
 from django.utils.translation import gettext as _
 
-from cosell.core import audit
+from cosell.core import audit, effects
 from cosell.core.errors import InvalidTransition, PreconditionFailed, ValidationFailed
 from cosell.webhooks import outbox
 from opportunities.models import CustomerAccount, Lead, Opportunity
@@ -379,7 +379,8 @@ def registration_create(*, opportunity_id: int, actor, now: datetime, **fields) 
 
 
 def _after_commit(task, *args) -> None:
-    transaction.on_commit(lambda: outbox.publish(task, *args))
+    """Recorded with the change (``cosell.core.effects``): never lost, never raised after commit."""
+    effects.queue(task, *args)
 
 
 def registration_update(

@@ -1,7 +1,7 @@
 from django.contrib import admin
 from django.utils.translation import gettext_lazy as _
 
-from .models import ApiToken, AuditEvent
+from .models import ApiToken, AuditEvent, PendingEffect
 
 
 @admin.register(AuditEvent)
@@ -49,3 +49,19 @@ class ApiTokenAdmin(admin.ModelAdmin):
         for token_id in ids:
             services.api_token_revoke(token_id=token_id, actor=request.user, now=now)
         self.message_user(request, _("%(count)d token(s) revoked.") % {"count": len(ids)})
+
+
+@admin.register(PendingEffect)
+class PendingEffectAdmin(admin.ModelAdmin):
+    """Side effects waiting for the worker, done, or given up: for operators to look at."""
+
+    list_display = ["id", "task", "status", "attempts", "created_at", "next_try_at", "done_at"]
+    list_filter = ["status", "task"]
+    search_fields = ["task", "last_error"]
+    readonly_fields = [f.name for f in PendingEffect._meta.fields]
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False

@@ -1,6 +1,7 @@
 """Kernel events: how a change low down starts work higher up without importing it.
 
-Senders fire these after commit; receivers (in higher apps) queue their own work.
+Senders fire these inside the transaction of the change; receivers (in higher apps) record
+their own follow-up work with ``cosell.core.effects.queue``, so it commits with the change.
 """
 
 from django.dispatch import Signal

@@ -29,3 +29,13 @@ def login_attempts_purge(now: datetime) -> int:
         count, _ = model.objects.filter(attempt_time__lt=now - LOGIN_LOG_RETENTION).delete()
         deleted += count
     return deleted
+
+
+@periodic.register("effects.deliver")
+def effects_deliver(now: datetime) -> int:
+    """Publish the side effects the broker did not take (it was down at commit), a worker did
+    not finish (it died), or whose back-off ended. Run twice for one instant, the second run
+    publishes them again, and each is still run once: the worker claims before it runs."""
+    from . import effects
+
+    return effects.deliver_due(now)

@@ -97,3 +97,47 @@ class ApiToken(models.Model):
         """Return (raw token, its hash, its display prefix)."""
         raw = TOKEN_PREFIX + secrets.token_urlsafe(32)
         return raw, hash_token(raw), raw[: len(TOKEN_PREFIX) + 6]
+
+
+class PendingEffect(models.Model):
+    """A side effect (a task by name, with JSON arguments) recorded in the transaction of the
+    change that calls for it, so it commits or rolls back with that change.
+
+    After commit it is published to the broker; the worker claims it, runs it and marks it done.
+    What the broker did not take (it was down), or what a worker did not finish (it crashed),
+    the periodic job ``effects.deliver`` publishes again once ``next_try_at`` has passed.
+    """
+
+    class Status(models.TextChoices):
+        PENDING = "pending", _("pending")
+        DONE = "done", _("done")
+        GAVE_UP = "gave_up", _("gave up")
+
+    task = models.CharField(_("task"), max_length=200)
+    args = models.JSONField(_("arguments"), default=list, blank=True)
+    kwargs = models.JSONField(_("keyword arguments"), default=dict, blank=True)
+    status = models.CharField(
+        _("status"), max_length=16, choices=Status.choices, default=Status.PENDING
+    )
+    created_at = models.DateTimeField(_("created"))
+    # When the periodic job publishes it (again): a grace period after commit, the end of a
+    # worker's claim, or the end of the back-off after a failure.
+    next_try_at = models.DateTimeField(_("next try"))
+    attempts = models.PositiveIntegerField(_("attempts"), default=0)
+    done_at = models.DateTimeField(_("done"), null=True, blank=True)
+    last_error = models.TextField(_("last error"), blank=True)
+
+    class Meta:
+        verbose_name = _("pending side effect")
+        verbose_name_plural = _("pending side effects")
+        ordering = ["id"]
+        indexes = [
+            models.Index(
+                fields=["next_try_at"],
+                name="effect_pending_due",
+                condition=models.Q(status="pending"),
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.task}{tuple(self.args)} ({self.status})"

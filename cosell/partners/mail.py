@@ -8,9 +8,12 @@ from collections import defaultdict
 from collections.abc import Iterable
 
 from django.conf import settings
-from django.core.mail import send_mail
+from django.core.mail import EmailMessage
 from django.template.loader import render_to_string
 from django.utils import translation
+from django.utils.translation import gettext as _
+
+from cosell.core import effects
 
 LANGUAGE_CODES = {code for code, _ in settings.LANGUAGES}
 
@@ -28,6 +31,18 @@ def render_mail(subject_template: str, body_template: str, context: dict, langua
     return subject, body
 
 
+def send(subject: str, body: str, emails: list[str], language: str) -> None:
+    """Send one message. A side effect that may have run before (its worker died after
+    sending) says so, in the body and in a header."""
+    headers = {}
+    if effects.is_redelivery():
+        with translation.override(language):
+            note = _("This message may be a duplicate: it was sent again after an interruption.")
+        body = f"{note}\n\n{body}"
+        headers["X-Cosell-Possible-Duplicate"] = "yes"
+    EmailMessage(subject, body, None, emails, headers=headers).send()
+
+
 def mail_people(
     users: Iterable, *, subject_template: str, body_template: str, context: dict
 ) -> int:
@@ -39,7 +54,7 @@ def mail_people(
             by_language[language_of(user)].append(user.email)
     for language, emails in by_language.items():
         subject, body = render_mail(subject_template, body_template, context, language)
-        send_mail(subject, body, None, sorted(set(emails)))
+        send(subject, body, sorted(set(emails)), language)
     return sum(len(set(emails)) for emails in by_language.values())
 
 

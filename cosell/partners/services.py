@@ -6,7 +6,7 @@ from django.contrib.auth import get_user_model
 from django.db import transaction
 from django.utils.translation import gettext as _
 
-from cosell.core import audit
+from cosell.core import audit, effects
 from cosell.core.errors import Conflict, ValidationFailed
 from cosell.core.events import partner_figures_changed
 
@@ -59,7 +59,7 @@ def member_invite(
             at=now,
             extra={"user_id": user.pk, "email": email},
         )
-        transaction.on_commit(lambda: tasks.member_send_invitation.delay(membership.pk))
+        effects.queue(tasks.member_send_invitation, membership.pk)
     return membership
 
 
@@ -69,12 +69,23 @@ def _other_admins(membership: Membership):
     ).exclude(pk=membership.pk)
 
 
+def _lock_membership(membership_id: int) -> Membership:
+    """Lock the partner, then the membership (the lock order in ``opportunities.services``):
+    changes to one partner's people run one at a time, so the admins counted are the admins
+    there are, and two admins demoting or removing each other cannot both succeed."""
+    partner_id = Membership.objects.values_list("partner_id", flat=True).get(pk=membership_id)
+    list(Partner.objects.select_for_update().filter(pk=partner_id).values("pk"))
+    return Membership.objects.select_for_update().get(pk=membership_id)
+
+
 def member_set_role(*, membership_id: int, role: str, actor, now: datetime) -> Membership:
-    """Change a member's role; a partner always keeps at least one admin."""
+    """Change a member's role; a partner always keeps at least one admin.
+
+    Races: see ``_lock_membership``."""
     if role not in Membership.Role.values:
         raise ValidationFailed({"role": [_("Choose admin or member.")]})
     with transaction.atomic():
-        membership = Membership.objects.select_for_update().get(pk=membership_id)
+        membership = _lock_membership(membership_id)
         if membership.role == role:
             return membership
         if membership.role == Membership.Role.ADMIN and not _other_admins(membership).exists():
@@ -100,11 +111,8 @@ def member_remove(*, membership_id: int, actor, now: datetime) -> None:
     Nobody removes themselves, and the last admin stays.
     """
     with transaction.atomic():
-        membership = (
-            Membership.objects.select_for_update()
-            .select_related("user", "partner")
-            .get(pk=membership_id)
-        )
+        _lock_membership(membership_id)
+        membership = Membership.objects.select_related("user", "partner").get(pk=membership_id)
         if membership.user_id == actor.pk:
             raise Conflict(_("You cannot remove yourself."))
         if membership.role == Membership.Role.ADMIN and not _other_admins(membership).exists():
@@ -151,9 +159,8 @@ def partner_update_figures(*, partner_id: int, actor, now: datetime, **changes) 
                 for name in changed
             },
         )
-        transaction.on_commit(
-            lambda: partner_figures_changed.send(sender=Partner, partner_id=partner.pk)
-        )
+        # In the transaction: receivers record their follow-up work with the change.
+        partner_figures_changed.send(sender=Partner, partner_id=partner.pk)
     return partner
 
 

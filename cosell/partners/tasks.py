@@ -1,12 +1,11 @@
 from celery import shared_task
 from django.conf import settings
 from django.contrib.auth.tokens import default_token_generator
-from django.core.mail import send_mail
 from django.urls import reverse
 from django.utils.encoding import force_bytes
 from django.utils.http import urlsafe_base64_encode
 
-from .mail import language_of, render_mail
+from .mail import language_of, render_mail, send
 from .models import Membership
 
 
@@ -36,5 +35,5 @@ def member_send_invitation(membership_id: int, base_url: str | None = None) -> b
         {"membership": membership, "link": link},
         language,
     )
-    send_mail(subject, body, None, [user.email])
+    send(subject, body, [user.email], language)
     return True

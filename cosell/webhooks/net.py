@@ -5,10 +5,12 @@ before each delivery; the delivery then connects to the address that was checked
 lookup an attacker could answer differently).
 """
 
+import contextlib
 import http.client
 import ipaddress
 import socket
 import ssl
+import threading
 import time
 from dataclasses import dataclass
 from urllib.parse import urlsplit
@@ -97,24 +99,68 @@ def resolve(url: str) -> Target:
     return Target(scheme=scheme, host=host, port=port, path=path, address=addresses[0])
 
 
+class DeadlineExceeded(TimeoutError):
+    """The attempt's total time ran out."""
+
+
+class _Deadline:
+    """Cut a connection when the attempt's total time runs out, whatever it is doing: a
+    watchdog shuts the socket down, so a blocked connect, send or read returns at once, however
+    slowly the receiver drips bytes (each under the per-operation timeout)."""
+
+    def __init__(self, seconds: float):
+        self.expired = threading.Event()
+        self._sock: socket.socket | None = None
+        self._lock = threading.Lock()
+        self._timer = threading.Timer(seconds, self._expire)
+        self._timer.daemon = True
+
+    def start(self) -> None:
+        self._timer.start()
+
+    def cancel(self) -> None:
+        self._timer.cancel()
+
+    def watch(self, sock: socket.socket) -> None:
+        with self._lock:
+            self._sock = sock
+            if self.expired.is_set():
+                self._shutdown()
+                raise DeadlineExceeded("deadline exceeded")
+
+    def _expire(self) -> None:
+        with self._lock:
+            self.expired.set()
+            self._shutdown()
+
+    def _shutdown(self) -> None:
+        if self._sock is not None:
+            with contextlib.suppress(OSError):
+                self._sock.shutdown(socket.SHUT_RDWR)
+
+
 class _PinnedHTTPConnection(http.client.HTTPConnection):
-    def __init__(self, target: Target, timeout: float):
+    def __init__(self, target: Target, timeout: float, deadline: _Deadline):
         super().__init__(target.host, target.port, timeout=timeout)
         self._address = target.address
+        self._deadline = deadline
 
     def connect(self):
         self.sock = socket.create_connection((self._address, self.port), self.timeout)
+        self._deadline.watch(self.sock)
 
 
 class _PinnedHTTPSConnection(http.client.HTTPSConnection):
-    def __init__(self, target: Target, timeout: float):
+    def __init__(self, target: Target, timeout: float, deadline: _Deadline):
         super().__init__(
             target.host, target.port, timeout=timeout, context=ssl.create_default_context()
         )
         self._address = target.address
+        self._deadline = deadline
 
     def connect(self):
         sock = socket.create_connection((self._address, self.port), self.timeout)
+        self._deadline.watch(sock)
         self.sock = self._context.wrap_socket(sock, server_hostname=self.host)
 
 
@@ -126,12 +172,27 @@ class Response:
     duration_ms: int
 
 
-def post(target: Target, body: bytes, headers: dict[str, str], *, timeout: float) -> Response:
-    """POST ``body`` to the checked address; never raises for network trouble."""
+def post(
+    target: Target,
+    body: bytes,
+    headers: dict[str, str],
+    *,
+    timeout: float,
+    deadline: float | None = None,
+) -> Response:
+    """POST ``body`` to the checked address; never raises for network trouble.
+
+    ``timeout`` bounds each socket operation; ``deadline`` (seconds, default twice the timeout)
+    bounds the whole attempt (connect, send, response), however slowly the receiver answers.
+    A status received before the deadline counts even if the body was cut.
+    """
     started = time.monotonic()
+    total = float(deadline) if deadline is not None else 2 * timeout
+    watchdog = _Deadline(total)
     connection_class = _PinnedHTTPSConnection if target.scheme == "https" else _PinnedHTTPConnection
-    connection = connection_class(target, timeout=timeout)
+    connection = connection_class(target, timeout=min(timeout, total), deadline=watchdog)
     status_code, data, error = None, b"", ""
+    watchdog.start()
     try:
         connection.request(
             "POST",
@@ -146,19 +207,21 @@ def post(target: Target, body: bytes, headers: dict[str, str], *, timeout: float
         )
         response = connection.getresponse()
         status_code = response.status
-        # Read at most the cap, and stop at the deadline: a slow drip does not hold the worker.
-        deadline = started + 2 * timeout
-        while len(data) < MAX_RESPONSE_BYTES and time.monotonic() < deadline:
-            chunk = response.read(min(8192, MAX_RESPONSE_BYTES - len(data)))
+        # Read at most the cap; the watchdog cuts a slow drip at the deadline.
+        while len(data) < MAX_RESPONSE_BYTES and not watchdog.expired.is_set():
+            chunk = response.read1(min(8192, MAX_RESPONSE_BYTES - len(data)))
             if not chunk:
                 break
             data += chunk
     except TimeoutError:
         error = "timeout"
-    except (OSError, http.client.HTTPException) as exc:
+    except (OSError, ValueError, http.client.HTTPException) as exc:
         error = f"{type(exc).__name__}: {exc}"[:500]
     finally:
+        watchdog.cancel()
         connection.close()
+    if watchdog.expired.is_set():
+        error = f"deadline exceeded ({total:g} s)" + ("; response cut" if status_code else "")
     return Response(
         status_code=status_code,
         body=data,

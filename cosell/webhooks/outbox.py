@@ -23,6 +23,7 @@ from django.core.serializers.json import DjangoJSONEncoder
 from django.db import models, transaction
 
 from cosell.core import bulk
+from cosell.core.effects import PUBLISH_RETRY_POLICY, publish  # noqa: F401  (re-exported)
 
 from .models import EventType, OutboxEvent, event_uuid
 
@@ -30,29 +31,11 @@ log = logging.getLogger(__name__)
 
 EVENT_TYPES = frozenset(EventType.values)
 
-# Publishing runs after commit, in the request: fail fast when Redis is away, the periodic job
-# delivers what was not published.
-PUBLISH_RETRY_POLICY = {
-    "max_retries": 2,
-    "interval_start": 0,
-    "interval_step": 0.2,
-    "interval_max": 0.5,
-}
 DISPATCH_CHUNK = 500
 # The columns a bulk write fills, in the order of ``OutboxEvent``'s fields (``dispatched_at``
 # stays NULL), so a row tuple also builds the instance positionally.
 COPY_COLUMNS = ("id", "type", "partner_id", "subject_type", "subject_id", "data", "created_at")
 _encode = DjangoJSONEncoder().encode  # the model field's encoder
-
-
-def publish(task, *args) -> bool:
-    """Queue ``task`` without ever raising into the caller; say whether it was queued."""
-    try:
-        task.apply_async(args=list(args), retry=True, retry_policy=PUBLISH_RETRY_POLICY)
-    except Exception:
-        log.warning("could not queue %s%r; the periodic job will", task.name, args, exc_info=True)
-        return False
-    return True
 
 
 def _rows(
@@ -89,7 +72,7 @@ def _dispatch_ids_after_commit(ids: list[str]) -> None:
         for start in range(0, len(ids), DISPATCH_CHUNK):
             publish(tasks.outbox_dispatch, ids[start : start + DISPATCH_CHUNK])
 
-    transaction.on_commit(dispatch)
+    transaction.on_commit(dispatch, robust=True)
 
 
 def emit(

@@ -11,7 +11,7 @@ from django.db import transaction
 from django.db.models import Q
 from django.utils.translation import gettext as _
 
-from cosell.core import audit
+from cosell.core import audit, effects
 from cosell.core.errors import ValidationFailed
 from cosell.partners.models import Partner
 
@@ -114,7 +114,7 @@ def endpoint_update(*, endpoint_id: int, actor, now: datetime, **changes) -> Web
         )
         if "is_active" in changed and endpoint.is_active:
             # Deliveries that waited while it was off are due again.
-            transaction.on_commit(lambda: _queue_due_for_endpoint(endpoint.pk, now))
+            transaction.on_commit(lambda: _queue_due_for_endpoint(endpoint.pk, now), robust=True)
     return endpoint
 
 
@@ -165,7 +165,7 @@ def outbox_dispatch(
         )
         OutboxEvent.objects.filter(pk__in=[event.pk for event in events]).update(dispatched_at=now)
         ids = [delivery.pk for delivery in deliveries]
-        transaction.on_commit(lambda: queue_deliveries(ids, now))
+        transaction.on_commit(lambda: queue_deliveries(ids, now), robust=True)
     return ids
 
 
@@ -214,9 +214,12 @@ def _waits_for_earlier(delivery: WebhookDelivery) -> bool:
     return earlier_delivery.exists() or earlier_undispatched.exists()
 
 
-def _next_for_subject(delivery: WebhookDelivery) -> list[int]:
+def _next_for_subject(delivery: WebhookDelivery, now: datetime) -> list[int]:
+    """The delivery that waited for this one, made due at ``now``: it goes out right away, not
+    at the next periodic run (it may have been dispatched after the instant this attempt runs
+    for)."""
     event = delivery.event
-    following = (
+    following = list(
         WebhookDelivery.objects.filter(
             endpoint_id=delivery.endpoint_id,
             status=Status.PENDING,
@@ -224,19 +227,31 @@ def _next_for_subject(delivery: WebhookDelivery) -> list[int]:
             event__subject_id=event.subject_id,
         )
         .order_by("event__created_at", "event_id")
-        .values_list("pk", flat=True)[:1]
+        .values_list("pk", "attempts")[:1]
     )
-    return list(following)
+    if not following:
+        return []
+    [(pk, attempts)] = following
+    if attempts == 0:
+        WebhookDelivery.objects.filter(pk=pk, next_attempt_at__gt=now).update(next_attempt_at=now)
+    return [pk]
 
 
-def delivery_attempt(*, delivery_id: int, now: datetime) -> WebhookDelivery | None:
-    """Make one attempt of a due delivery and record it; returns None when it is not ours to do.
+INTERRUPTED = "interrupted: no result was recorded (worker stopped or time limit)"
 
-    Races: the delivery row is locked with ``SKIP LOCKED`` for the whole attempt (the POST is
-    bounded by short timeouts), so two workers never send the same attempt: the second one finds
-    nothing to do. Only pending, due deliveries of active endpoints are attempted, and never
-    while an earlier event about the same subject is still on its way to the same endpoint.
-    """
+
+def deadline_seconds() -> float:
+    return float(getattr(settings, "COSELL_WEBHOOK_DEADLINE_SECONDS", 10))
+
+
+def _claim(delivery_id: int, now: datetime):
+    """Take a due delivery for one attempt and commit: (delivery, attempt row), (delivery, None)
+    when it waits for an earlier event, or None when it is not ours to do.
+
+    The claim counts the attempt and backs it off before anything is sent, and its attempt row
+    says it was interrupted until the result replaces that: a worker killed mid-POST (time
+    limit, ``kill -9``) leaves a failed attempt that is retried later like any other, never a
+    delivery re-sent at every tick."""
     with transaction.atomic():
         delivery = (
             WebhookDelivery.objects.select_for_update(skip_locked=True, of=("self",))
@@ -247,61 +262,102 @@ def delivery_attempt(*, delivery_id: int, now: datetime) -> WebhookDelivery | No
         if delivery is None or not delivery.endpoint.is_active:
             return None
         if _waits_for_earlier(delivery):
-            return delivery
-        event, endpoint = delivery.event, delivery.endpoint
-        raw_body = signing.body(event)
-        # The receiver checks the timestamp against its own clock: it is the real time of the
-        # request, whatever instant the job runs for.
-        timestamp = int(time.time())
-        try:
-            target = net.resolve(endpoint.url)
-        except net.UnsafeTarget as exc:
-            response = net.Response(status_code=None, body=b"", error=str(exc), duration_ms=0)
-            refused = True
-        else:
-            refused = False
-            response = net.post(
-                target,
-                raw_body,
-                signing.headers(
-                    event_id=str(event.pk),
-                    secret=endpoint.secret,
-                    timestamp=timestamp,
-                    raw_body=raw_body,
-                ),
-                timeout=float(getattr(settings, "COSELL_WEBHOOK_TIMEOUT_SECONDS", 5)),
-            )
-        DeliveryAttempt.objects.create(
-            delivery=delivery,
-            at=now,
-            status_code=response.status_code,
-            duration_ms=response.duration_ms,
-            response_excerpt=response.body.decode("utf-8", "replace")[:4096],
-            error=response.error[:500],
-        )
-        code = response.status_code
+            return delivery, None
+        if delivery.attempts >= max_attempts():
+            # Its last attempt was interrupted: nothing more to try.
+            delivery.status, delivery.next_attempt_at = Status.GAVE_UP, None
+            delivery.save(update_fields=["status", "next_attempt_at"])
+            _endpoint_mark_failing(delivery.endpoint, delivery, now)
+            return delivery, None
         delivery.attempts += 1
-        delivery.last_status_code = code
-        delivery.next_attempt_at = None
-        if code is not None and 200 <= code < 300:
-            delivery.status = Status.SUCCEEDED
-        elif refused or (code is not None and code < 500 and code not in RETRYABLE_STATUS):
-            delivery.status = Status.FAILED
-        elif delivery.attempts >= max_attempts():
-            delivery.status = Status.GAVE_UP
-        else:
-            delivery.next_attempt_at = now + retry_delay(delivery.attempts)
-        delivery.save(update_fields=["attempts", "last_status_code", "next_attempt_at", "status"])
+        delivery.next_attempt_at = now + retry_delay(delivery.attempts)
+        delivery.save(update_fields=["attempts", "next_attempt_at"])
+        attempt = DeliveryAttempt.objects.create(delivery=delivery, at=now, error=INTERRUPTED)
+    return delivery, attempt
 
+
+def _send(delivery: WebhookDelivery) -> tuple[net.Response, bool]:
+    """The POST, outside any transaction; (response, refused)."""
+    event, endpoint = delivery.event, delivery.endpoint
+    raw_body = signing.body(event)
+    # The receiver checks the timestamp against its own clock: it is the real time of the
+    # request, whatever instant the job runs for.
+    timestamp = int(time.time())
+    try:
+        target = net.resolve(endpoint.url)
+    except net.UnsafeTarget as exc:
+        return net.Response(status_code=None, body=b"", error=str(exc), duration_ms=0), True
+    response = net.post(
+        target,
+        raw_body,
+        signing.headers(
+            event_id=str(event.pk),
+            secret=endpoint.secret,
+            timestamp=timestamp,
+            raw_body=raw_body,
+        ),
+        timeout=float(getattr(settings, "COSELL_WEBHOOK_TIMEOUT_SECONDS", 5)),
+        deadline=deadline_seconds(),
+    )
+    return response, False
+
+
+def delivery_attempt(*, delivery_id: int, now: datetime) -> WebhookDelivery | None:
+    """Make one attempt of a due delivery and record it; returns None when it is not ours to do.
+
+    Claim, commit, send, record: no row lock or transaction is held during the POST, which has
+    a hard total deadline (``COSELL_WEBHOOK_DEADLINE_SECONDS``). Races: the claim takes the row
+    with ``SKIP LOCKED`` and moves ``next_attempt_at`` past ``now`` before committing, so a
+    second worker finds nothing due. Only pending, due deliveries of active endpoints are
+    attempted, and never while an earlier event about the same subject is still on its way to
+    the same endpoint (an attempt in flight keeps its delivery pending, so the later one waits).
+    """
+    claimed = _claim(delivery_id, now)
+    if claimed is None:
+        return None
+    delivery, attempt = claimed
+    if attempt is None:
+        return delivery
+    response, refused = _send(delivery)
+    return _record(delivery, attempt, response, refused, now)
+
+
+def _record(delivery, attempt, response: net.Response, refused: bool, now: datetime):
+    attempt.status_code = response.status_code
+    attempt.duration_ms = response.duration_ms
+    attempt.response_excerpt = response.body.decode("utf-8", "replace")[:4096]
+    attempt.error = response.error[:500]
+    code = response.status_code
+    with transaction.atomic():
+        attempt.save(update_fields=["status_code", "duration_ms", "response_excerpt", "error"])
+        current = (
+            WebhookDelivery.objects.select_for_update(of=("self",))
+            .select_related("event", "endpoint")
+            .get(pk=delivery.pk)
+        )
+        if current.status != Status.PENDING or current.attempts != delivery.attempts:
+            return current  # re-sent or changed meanwhile: the attempt is logged, no more
+        delivery = current
+        delivery.last_status_code = code
+        if code is not None and 200 <= code < 300:
+            delivery.status, delivery.next_attempt_at = Status.SUCCEEDED, None
+        elif refused or (code is not None and code < 500 and code not in RETRYABLE_STATUS):
+            delivery.status, delivery.next_attempt_at = Status.FAILED, None
+        elif delivery.attempts >= max_attempts():
+            delivery.status, delivery.next_attempt_at = Status.GAVE_UP, None
+        # else: retried at the time the claim backed it off to.
+        delivery.save(update_fields=["last_status_code", "next_attempt_at", "status"])
+
+        endpoint = delivery.endpoint
         if delivery.status == Status.SUCCEEDED and endpoint.failing:
             WebhookEndpoint.objects.filter(pk=endpoint.pk).update(failing=False, failing_since=None)
             audit.record(endpoint, "recovered", job="webhooks.delivery", at=now)
         elif delivery.status == Status.GAVE_UP:
             _endpoint_mark_failing(endpoint, delivery, now)
         if delivery.is_finished:
-            following = _next_for_subject(delivery)
+            following = _next_for_subject(delivery, now)
             if following:
-                transaction.on_commit(lambda: queue_deliveries(following, now))
+                transaction.on_commit(lambda: queue_deliveries(following, now), robust=True)
     return delivery
 
 
@@ -324,7 +380,7 @@ def _endpoint_mark_failing(
     )
     from . import tasks
 
-    transaction.on_commit(lambda: publish(tasks.endpoint_notify_failing, endpoint.pk, delivery.pk))
+    effects.queue(tasks.endpoint_notify_failing, endpoint.pk, delivery.pk)
 
 
 def delivery_resend(*, delivery_id: int, actor, now: datetime) -> WebhookDelivery:
@@ -352,7 +408,7 @@ def delivery_resend(*, delivery_id: int, actor, now: datetime) -> WebhookDeliver
             at=now,
             extra={"delivery_id": delivery.pk, "event_id": str(delivery.event_id)},
         )
-        transaction.on_commit(lambda: queue_deliveries([delivery.pk], now))
+        transaction.on_commit(lambda: queue_deliveries([delivery.pk], now), robust=True)
     return delivery
 
 

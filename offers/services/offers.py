@@ -7,7 +7,7 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils.translation import gettext as _
 
-from cosell.core import audit
+from cosell.core import audit, effects
 from cosell.core.errors import ValidationFailed
 from cosell.partners.models import Partner, SolutionArea
 
@@ -32,9 +32,7 @@ EDITABLE_FIELDS = (
 def queue_evaluation(offer_id: int, *, actor=None, cause: str = "") -> None:
     """Re-evaluate the offer's co-sell status once the current transaction commits."""
     actor_id = actor.pk if actor is not None and actor.is_authenticated else None
-    transaction.on_commit(
-        lambda: tasks.offer_status_evaluate_task.delay(offer_id, actor_id=actor_id, cause=cause)
-    )
+    effects.queue(tasks.offer_status_evaluate_task, offer_id, actor_id=actor_id, cause=cause)
 
 
 def _clean(offer: Offer, fields: dict) -> None:

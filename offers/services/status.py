@@ -7,7 +7,7 @@ from django.db import transaction
 from django.db.models import F, Prefetch
 from django.utils import translation
 
-from cosell.core import audit
+from cosell.core import audit, effects
 
 from .. import events, tasks
 from ..badges import next_propagation_run
@@ -82,10 +82,8 @@ def _apply(offer: Offer, evaluation: Evaluation, *, now: datetime, actor, job: s
         offer_id, new_status = offer.pk, evaluation.status
         requirement = decider.code if decider else ""
         status_change = {"from": old_status, "to": new_status, "requirement": requirement}
-        transaction.on_commit(
-            lambda: tasks.offer_status_notify.delay(
-                offer_id, old_status, new_status, requirement, direction
-            )
+        effects.queue(
+            tasks.offer_status_notify, offer_id, old_status, new_status, requirement, direction
         )
     move = badge_next(offer.badge_state, badge_eligible(evaluation.status, offer.partner), now)
     if move is not None:

@@ -5,11 +5,10 @@ from types import SimpleNamespace
 
 from django.conf import settings
 from django.core.exceptions import PermissionDenied
-from django.db import transaction
 from django.db.models import Count, Q
 from django.utils.translation import gettext as _
 
-from cosell.core import audit
+from cosell.core import audit, effects
 from cosell.core.errors import InvalidTransition, ValidationFailed
 from cosell.partners.models import Membership, Partner, Seller
 
@@ -145,7 +144,7 @@ def send_lead(
         },
     )
     events.emit_lead("lead.created", lead, at=now)
-    transaction.on_commit(lambda: tasks.lead_notify_receiver.delay(lead.pk, "received"))
+    effects.queue(tasks.lead_notify_receiver, lead.pk, "received")
     return lead
 
 

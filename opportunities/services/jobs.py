@@ -1,12 +1,11 @@
 """Periodic lead jobs: expiry and reminders. Set-based, batched, idempotent."""
 
 from datetime import datetime, timedelta
-from functools import partial
 
 from django.conf import settings
 from django.db import transaction
 
-from cosell.core import audit, periodic
+from cosell.core import audit, effects, periodic
 
 from .. import events, tasks
 from ..models import Lead
@@ -36,10 +35,11 @@ def lead_expire_due(now: datetime, *, batch_size: int = BATCH_SIZE) -> int:
 
     Per batch, in one transaction: one SELECT locks the due rows and reads what their webhook
     payloads show (values, not instances), one UPDATE expires them, one COPY writes their audit
-    events and one their outbox rows; after commit one task carries the batch's sender mails.
+    events and one their outbox rows, and one insert records the sender mails (one side effect
+    per lead, run after commit in one task per batch).
     """
     due = (
-        Lead.objects.filter(status=Lead.Status.RECEIVED, expires_at__lte=now)
+        Lead.objects.filter(Lead.due_to_expire(now))
         .order_by("expires_at", "id")
         # The row lock re-checks the status, so a lead answered meanwhile is never picked;
         # rows a person holds (an accept in progress) are skipped.
@@ -67,7 +67,7 @@ def lead_expire_due(now: datetime, *, batch_size: int = BATCH_SIZE) -> int:
             events.emit_lead_values(
                 "lead.expired", sorted(batch, key=lambda row: row["id"]), at=now
             )
-            transaction.on_commit(partial(tasks.lead_notify_senders.delay, ids, "expired"))
+            effects.queue_many(tasks.lead_notify_sender, ((pk, "expired") for pk in ids))
         total += len(ids)
         if len(batch) < batch_size:
             return total
@@ -93,7 +93,6 @@ def lead_remind_due(now: datetime, *, batch_size: int = BATCH_SIZE) -> int:
         audit.bulk_record(
             audit.build(lead, "reminded", job="leads.remind", at=now) for lead in batch
         )
-        for pk in ids:
-            transaction.on_commit(partial(tasks.lead_notify_receiver.delay, pk, "reminder"))
+        effects.queue_many(tasks.lead_notify_receiver, ((pk, "reminder") for pk in ids))
         total += len(ids)
     return total

@@ -8,7 +8,7 @@ from django.core.exceptions import PermissionDenied
 from django.db import transaction
 from django.utils.translation import gettext as _
 
-from cosell.core import audit
+from cosell.core import audit, effects
 from cosell.core.errors import InvalidTransition, ValidationFailed
 from cosell.partners.models import Seller
 from offers.models import CO_SELL_READY_STATUSES, Offer
@@ -50,6 +50,17 @@ def _lock(lead_id: int) -> Lead:
     return Lead.objects.select_for_update().get(pk=lead_id)
 
 
+def _lock_with_opportunity(lead_id: int) -> Lead:
+    """Lock the lead's opportunity, then the lead (the lock order of ``services``), for a
+    service that may change both. A lead's opportunity never changes once set; one without
+    gets one only when it is accepted, under the lead's lock, after which nothing here
+    touches the opportunity."""
+    opportunity_id = Lead.objects.values_list("opportunity_id", flat=True).get(pk=lead_id)
+    if opportunity_id is not None:
+        list(Opportunity.objects.select_for_update().filter(pk=opportunity_id).values("pk"))
+    return _lock(lead_id)
+
+
 def is_receiver(user, lead: Lead) -> bool:
     """Whether ``user`` answers for the lead's receiver: the partner's people, the seller it is
     routed to, or any seller while it waits in the shared queue."""
@@ -87,10 +98,12 @@ def lead_accept(
 
     Races: the row lock serialises two accepts (the second sees who took it: 409) and an accept
     against the expiry job (which skips or waits for locked rows and re-checks the status).
+    The opportunity is locked before the lead, as ``opportunity_close`` does, so an accept and
+    a close of the deal serialise instead of deadlocking (after a close: 409, withdrawn).
     Accepting a lead one has accepted already returns it unchanged.
     """
     with transaction.atomic():
-        lead = _lock(lead_id)
+        lead = _lock_with_opportunity(lead_id)
         if lead.status == Lead.Status.ACCEPTED:
             if lead.answered_by_id == actor.pk:
                 return lead
@@ -150,7 +163,7 @@ def lead_accept(
             lead, "accepted", frm=Lead.Status.RECEIVED, to=lead.status, actor=actor, at=now
         )
         events.emit_lead("lead.accepted", lead, at=now)
-        transaction.on_commit(lambda: tasks.lead_notify_sender.delay(lead.pk, "accepted"))
+        effects.queue(tasks.lead_notify_sender, lead.pk, "accepted")
     return lead
 
 
@@ -277,7 +290,7 @@ def lead_decline(*, lead_id: int, actor, reason: str, notes: str, now: datetime)
             extra={"notes": lead.decline_notes},
         )
         events.emit_lead("lead.declined", lead, at=now)
-        transaction.on_commit(lambda: tasks.lead_notify_sender.delay(lead.pk, "declined"))
+        effects.queue(tasks.lead_notify_sender, lead.pk, "declined")
     return lead
 
 
@@ -291,13 +304,15 @@ def lead_withdraw(*, lead_id: int, actor, now: datetime) -> Lead:
             return lead
         if lead.status != Lead.Status.RECEIVED:
             raise InvalidTransition(lead, to=Lead.Status.WITHDRAWN)
+        if lead.is_due_to_expire(now):
+            raise expired_transition(lead, Lead.Status.WITHDRAWN)
         lead.status, lead.answered_at = Lead.Status.WITHDRAWN, now
         lead.save(update_fields=["status", "answered_at"])
         audit.record(
             lead, "withdrawn", frm=Lead.Status.RECEIVED, to=lead.status, actor=actor, at=now
         )
         events.emit_lead("lead.withdrawn", lead, at=now)
-        transaction.on_commit(lambda: tasks.lead_notify_receiver.delay(lead.pk, "withdrawn"))
+        effects.queue(tasks.lead_notify_receiver, lead.pk, "withdrawn")
     return lead
 
 
@@ -317,6 +332,8 @@ def lead_reassign(*, lead_id: int, seller_id: int, actor, now: datetime) -> Lead
             return lead
         if lead.status != Lead.Status.RECEIVED:
             raise InvalidTransition(lead, to="reassigned")
+        if lead.is_due_to_expire(now):
+            raise expired_transition(lead, "reassigned")
         old = lead.receiver_seller_id
         lead.receiver_seller = seller
         lead.save(update_fields=["receiver_seller"])
@@ -327,7 +344,7 @@ def lead_reassign(*, lead_id: int, seller_id: int, actor, now: datetime) -> Lead
             at=now,
             extra={"from_seller_id": old, "to_seller_id": seller.pk},
         )
-        transaction.on_commit(lambda: tasks.lead_notify_receiver.delay(lead.pk, "received"))
+        effects.queue(tasks.lead_notify_receiver, lead.pk, "received")
     return lead
 
 

@@ -8,12 +8,12 @@ from django.db import transaction
 from django.db.models import Q
 from django.utils.translation import gettext as _
 
-from cosell.core import audit
+from cosell.core import audit, effects
 from cosell.core.errors import Conflict, InvalidTransition, PreconditionFailed, ValidationFailed
 from cosell.partners.models import Partner
 from offers.models import CO_SELL_READY_STATUSES, Offer
 
-from .. import events
+from .. import events, tasks
 from ..models import (
     CO_SELL_CATEGORIES,
     STAGE_ORDER,
@@ -458,9 +458,15 @@ def _is_next_stage(old: str, new: str) -> bool:
 def opportunity_close(
     *, opportunity_id: int, outcome: str, reason: str = "", notes: str = "", actor, now: datetime
 ) -> Opportunity:
-    """Close as won, lost or error; open leads of the deal are withdrawn. Closing again with the
-    same outcome returns it unchanged; any other write to a closed deal raises
-    InvalidTransition."""
+    """Close as won, lost or error; open leads of the deal are withdrawn and their receivers
+    mailed, as ``lead_withdraw`` does. A lead already past its expiry is left to the expiry job
+    (the rule every lead service shares). Closing again with the same outcome returns it
+    unchanged; any other write to a closed deal raises InvalidTransition.
+
+    Races: the opportunity, then its leads (the lock order of ``services``); an accept or a
+    decline of one of its leads either finished first (the lead is no longer open) or waits and
+    then finds it withdrawn.
+    """
     statuses = Opportunity.Status
     if outcome not in (statuses.WON, statuses.LOST, statuses.ERROR):
         raise ValidationFailed({"outcome": [_("Choose won, lost or error.")]})
@@ -520,7 +526,12 @@ def opportunity_close(
         )
         # Partners whose invitation is withdrawn below still hear how the deal ended.
         events.emit_opportunity("opportunity.closed", opportunity, at=now)
-        open_leads = list(opportunity.leads.select_for_update().filter(status=Lead.Status.RECEIVED))
+        open_leads = list(
+            opportunity.leads.select_for_update()
+            .filter(status=Lead.Status.RECEIVED)
+            .exclude(Lead.due_to_expire(now))
+            .order_by("pk")
+        )
         if open_leads:
             Lead.objects.filter(pk__in=[lead.pk for lead in open_leads]).update(
                 status=Lead.Status.WITHDRAWN, answered_at=now
@@ -543,6 +554,9 @@ def opportunity_close(
                     reason="opportunity_closed",
                 )
                 for lead in open_leads
+            )
+            effects.queue_many(
+                tasks.lead_notify_receiver, ((lead.pk, "withdrawn") for lead in open_leads)
             )
     return opportunity
 

@@ -10,7 +10,7 @@ from django.db import connection, transaction
 
 from cosell.core.errors import InvalidTransition
 from opportunities import services
-from opportunities.models import Category, Lead
+from opportunities.models import Category, Lead, Opportunity
 from tests.opportunities.conftest import T0, make_opportunity
 from tests.opportunities.factories import co_sell_ready_offer
 from tests.partners.factories import SellerFactory, UserFactory
@@ -35,11 +35,14 @@ def in_thread(func):
 
 
 def hold_lock_then(lead_id, locked: threading.Event, release: threading.Event, then):
-    """Lock the lead's row, say so, wait to be released, then run ``then`` in the same
-    transaction (the service's own atomic block nests as a savepoint)."""
+    """Lock the lead's row (after its opportunity's: the lock order every service follows), say
+    so, wait to be released, then run ``then`` in the same transaction (the service's own
+    atomic block nests as a savepoint)."""
 
     def run():
         with transaction.atomic():
+            opportunity_id = Lead.objects.get(pk=lead_id).opportunity_id
+            list(Opportunity.objects.select_for_update().filter(pk=opportunity_id))
             Lead.objects.select_for_update().get(pk=lead_id)
             locked.set()
             release.wait(timeout=10)
