@@ -31,6 +31,12 @@ class RegistrationForm(forms.ModelForm):
             "contract_end_date": _("Leave empty for a perpetual contract."),
         }
 
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        # Radio buttons: the choices themselves, without the select's empty "---------".
+        self.fields["tenant_type"].choices = DealRegistration.TenantType.choices
+        self.fields["pricing_model"].choices = DealRegistration.PricingModel.choices
+
     def _post_clean(self):
         """Partner Center's rules are the service's; the model's own checks need the deal."""
 
