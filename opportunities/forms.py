@@ -91,6 +91,17 @@ class OpportunityForm(forms.Form):
         queryset=Partner.objects.none(),
         required=False,
     )
+    share_with_microsoft = forms.BooleanField(
+        label=_(
+            "Microsoft sellers may view this deal (co-sell with Microsoft asking no help: a "
+            "partner-led deal; unticked, it is a private deal)"
+        ),
+        required=False,
+        initial=True,
+    )
+    invite_microsoft = forms.BooleanField(
+        label=_("Invite Microsoft too (partner-to-partner deals)"), required=False
+    )
     confirm_duplicate = forms.BooleanField(
         label=_("Yes, record it although it looks like a duplicate"),
         required=False,
@@ -101,7 +112,13 @@ class OpportunityForm(forms.Form):
         super().__init__(*args, **kwargs)
         self.fields["offers"].queryset = Offer.objects.filter(partner=partner).order_by("name")
         if editing:
-            for name in ("category", "invite_partners", "confirm_duplicate"):
+            for name in (
+                "category",
+                "invite_partners",
+                "share_with_microsoft",
+                "invite_microsoft",
+                "confirm_duplicate",
+            ):
                 del self.fields[name]
         else:
             self.fields["invite_partners"].queryset = Partner.objects.exclude(

@@ -2,7 +2,7 @@
 
 import re
 import unicodedata
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from django.conf import settings
 from django.core.validators import MinValueValidator, RegexValidator
@@ -19,6 +19,18 @@ class Category(models.TextChoices):
     P2P = "p2p", _("Partner to partner")
     PRIVATE = "private", _("Private deal")
     SOLUTION_ASSESSMENT = "solution_assessment", _("Solution assessment")
+
+
+# Marketplace leads that need no answer are kept this long (Partner Center: 6 months).
+MARKETPLACE_LEAD_KEEP = timedelta(days=183)
+
+
+class DealType(models.TextChoices):
+    """The two kinds of a ``microsoft`` deal, decided by Partner Center's two questions: what
+    help is needed from Microsoft, and may Microsoft sellers view the deal."""
+
+    CO_SELL = "co_sell", _("Co-sell")
+    PARTNER_LED = "partner_led", _("Partner-led")
 
 
 # Categories whose creation needs a co-sell-ready offer of the partner.
@@ -148,6 +160,10 @@ class Opportunity(models.Model):
         Partner, on_delete=models.CASCADE, related_name="opportunities", verbose_name=_("partner")
     )
     category = models.CharField(_("category"), max_length=24, choices=Category.choices)
+    # Only on ``microsoft`` deals: co-sell (help asked) or partner-led (shared for visibility).
+    deal_type = models.CharField(
+        _("deal type"), max_length=12, choices=DealType.choices, blank=True, default=""
+    )
     name = models.CharField(_("name"), max_length=200)
     status = models.CharField(
         _("status"), max_length=8, choices=Status.choices, default=Status.ACTIVE
@@ -409,7 +425,14 @@ class Lead(models.Model):
     notes = models.TextField(_("notes"), blank=True)
     # Time
     sent_at = models.DateTimeField(_("sent"))
-    expires_at = models.DateTimeField(_("expires"))
+    # False for what asks no answer: a partner-led deal shared with Microsoft for visibility,
+    # and marketplace leads other than "contact me". Such a lead never expires (no
+    # ``expires_at``) and nothing is accepted or declined... except that a partner may still
+    # take a marketplace lead up (accepting it creates the opportunity).
+    needs_answer = models.BooleanField(_("needs an answer"), default=True)
+    expires_at = models.DateTimeField(_("expires"), null=True, blank=True)
+    # Marketplace leads that need no answer are kept 6 months, then archived by a job.
+    archived_at = models.DateTimeField(_("archived"), null=True, blank=True)
     reminded_at = models.DateTimeField(_("reminded"), null=True, blank=True)
     answered_at = models.DateTimeField(_("answered"), null=True, blank=True)
     answered_by = models.ForeignKey(
@@ -477,10 +500,26 @@ class Lead(models.Model):
 
     def is_due_to_expire(self, now: datetime) -> bool:
         """The condition the expiry job and every answer check alike."""
-        return self.status == self.Status.RECEIVED and self.expires_at <= now
+        return (
+            self.status == self.Status.RECEIVED
+            and self.expires_at is not None
+            and self.expires_at <= now
+        )
+
+    @property
+    def is_for_visibility(self) -> bool:
+        """A partner-led deal shared with Microsoft: sellers view it, nothing to answer."""
+        return not self.needs_answer and self.source != self.Source.MARKETPLACE
+
+    @property
+    def kept_until(self) -> datetime | None:
+        """When a marketplace lead that needs no answer leaves the inbox (archived)."""
+        if self.source != self.Source.MARKETPLACE or self.needs_answer:
+            return None
+        return self.sent_at + MARKETPLACE_LEAD_KEEP
 
     def time_left(self, now: datetime):
-        if self.status != self.Status.RECEIVED:
+        if self.status != self.Status.RECEIVED or self.expires_at is None:
             return None
         return max(self.expires_at - now, self.expires_at - self.expires_at)
 

@@ -1,6 +1,6 @@
 """Writes about opportunities and leads: one function per state change (see STYLE.md)."""
 
-from .jobs import lead_expire_due, lead_remind_due
+from .jobs import lead_archive_marketplace_due, lead_expire_due, lead_remind_due
 from .leads import (
     lead_accept,
     lead_decline,
@@ -24,6 +24,7 @@ from .opportunities import (
 __all__ = [
     "DuplicateOpportunity",
     "lead_accept",
+    "lead_archive_marketplace_due",
     "lead_decline",
     "lead_expire_due",
     "lead_reassign",
