@@ -184,7 +184,7 @@ class CloseForm(forms.Form):
         choices=[
             ("", "—"),
             (_("Lost"), LostReason.choices),
-            (_("Error"), [(f"{v}", label) for v, label in ErrorReason.choices if v != "other"]),
+            (_("Error"), ErrorReason.choices),
         ],
     )
     notes = forms.CharField(label=_("Notes"), required=False, widget=forms.Textarea({"rows": 3}))

@@ -8,6 +8,7 @@ from django.conf import settings
 from django.core.validators import MinValueValidator, RegexValidator
 from django.db import models
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 from django_countries.fields import CountryField
 
 from cosell.partners.models import Partner, Seller
@@ -62,26 +63,36 @@ STAGE_PROGRESS = {
 
 
 class LostReason(models.TextChoices):
-    """Why a deal was lost or a lead declined."""
+    """Why a deal was lost or a lead declined: Partner Center's reasons 1-8, in its order and
+    words (``PARTNER_CENTER_NUMBER`` gives the number its bulk files use)."""
 
-    BUDGET_NOT_ADEQUATE = "budget_not_adequate", _("Budget not adequate")
+    BUDGET_NOT_ADEQUATE = "budget_not_adequate", _("Project budget isn't adequate")
     CUSTOMER_DID_NOT_RESPOND = "customer_did_not_respond", _("Customer didn't respond")
-    CHOSE_ANOTHER_VENDOR = "chose_another_vendor", _("Chose another vendor")
-    REQUIREMENT_NOT_MET = "requirement_not_met", _("Requirement not met")
+    CHOSE_ANOTHER_VENDOR = "chose_another_vendor", _("Customer chose another vendor")
+    REQUIREMENT_NOT_MET = "requirement_not_met", _("Customer requirement not met")
     NOT_A_CUSTOMER = "not_a_customer", _("Not a customer")
-    TIMELINE_TOO_SHORT = "timeline_too_short", _("Timeline too short")
-    SPAM_ABUSE = "spam_abuse", _("Spam or abuse")
-    OTHER = "other", _("Other")
+    TIMELINE_TOO_SHORT = "timeline_too_short", _("Proposed time line was too short")
+    SPAM_ABUSE = "spam_abuse", _("Report as abuse/spam/phishing")
+    OTHER = "other", pgettext_lazy("lost reason", "Others")
 
 
 class ErrorReason(models.TextChoices):
-    DUPLICATE = "duplicate", _("Duplicate")
-    CONNECTOR_SYNC_ISSUE = "connector_sync_issue", _("Connector sync issue")
-    CUSTOMER_MATCHING_ISSUE = "customer_matching_issue", _("Customer matching issue")
-    SOLUTION_ISSUE = "solution_issue", _("Solution issue")
+    """Why a deal was closed as an error: Partner Center's reasons 1-9, in its order."""
+
+    DUPLICATE_BULK_UPLOAD = "duplicate_bulk_upload", _("Duplicate created through bulk upload")
+    DUPLICATE_IN_PORTAL = "duplicate_in_portal", _("Duplicate created in the portal")
+    DUPLICATE_FROM_MICROSOFT = "duplicate_from_microsoft", _("Duplicate sent by Microsoft")
+    CONNECTOR_SYNC_ISSUE = "connector_sync_issue", _("Connector data sync issues")
+    CUSTOMER_MATCHING_ISSUE = "customer_matching_issue", _("Customer matching issues")
+    SOLUTION_ISSUE = "solution_issue", _("Solution issues (explain in notes)")
     TEST_REFERRAL = "test_referral", _("Test referral")
     DATA_ERROR = "data_error", _("Data error")
-    OTHER = "other", _("Other")
+    OTHER = "other", _("Others (explain in notes)")
+
+
+# Partner Center's numbers of the reasons (bulk CSV files), per outcome.
+LOST_REASON_NUMBER = {code: n for n, code in enumerate(LostReason.values, start=1)}
+ERROR_REASON_NUMBER = {code: n for n, code in enumerate(ErrorReason.values, start=1)}
 
 
 class AssessmentType(models.TextChoices):
@@ -93,10 +104,19 @@ class AssessmentType(models.TextChoices):
 
 
 class CustomerSize(models.TextChoices):
-    SMALL = "small", _("1–49 employees")
-    MEDIUM = "medium", _("50–999 employees")
-    LARGE = "large", _("1,000–9,999 employees")
-    ENTERPRISE = "enterprise", _("10,000 or more employees")
+    """The Referrals API's ``customerProfile.size`` values, exactly as Microsoft lists them."""
+
+    S1_50 = "1to50employees", _("1 to 50 employees")
+    S51_500 = "51to500employees", _("51 to 500 employees")
+    MORE_THAN_500 = "Morethan500employees", _("More than 500 employees")
+    S1_9 = "1to9employees", _("1 to 9 employees")
+    S10_50 = "10to50employees", _("10 to 50 employees")
+    S51_250 = "51to250employees", _("51 to 250 employees")
+    S251_1000 = "251to1000employees", _("251 to 1,000 employees")
+    S1001_5000 = "1001to5000employees", _("1,001 to 5,000 employees")
+    S5001_10000 = "5001to10000employees", _("5,001 to 10,000 employees")
+    S10001_20000 = "10001to20000employees", _("10,001 to 20,000 employees")
+    MORE_THAN_20000 = "Morethan20000employees", _("More than 20,000 employees")
 
 
 class PurchaseIntent(models.TextChoices):
@@ -175,7 +195,7 @@ class Opportunity(models.Model):
     customer_address = models.CharField(_("customer address"), max_length=300, blank=True)
     customer_country = CountryField(_("customer country"), blank=True)
     customer_size = models.CharField(
-        _("customer size"), max_length=12, choices=CustomerSize.choices, blank=True
+        _("customer size"), max_length=24, choices=CustomerSize.choices, blank=True
     )
     customer_duns = models.CharField(
         _("DUNS or external id"), max_length=40, blank=True, db_index=True

@@ -256,3 +256,16 @@ def test_the_archive_job_is_registered():
 
     assert "leads.archive_marketplace" in periodic.jobs()
     assert "leads.archive_marketplace" in settings.PERIODIC_JOB_SCHEDULES
+
+
+def test_the_opportunity_page_says_nothing_about_deal_registration(
+    client_for, partner, partner_admin
+):
+    """Fails on the old page: a lost USD 100 deal said "eligible" from its category alone."""
+    opp = make_opportunity(partner, partner_admin, category=Category.P2P, value=100)
+    services.opportunity_close(
+        opportunity_id=opp.pk, outcome="lost", reason="other", actor=partner_admin, now=T0
+    )
+    page = client_for(partner_admin).get(f"/opportunities/{opp.pk}/").content.decode()
+    assert opp.name in page
+    assert "Deal registration" not in page and "eligible" not in page
