@@ -13,6 +13,7 @@ from django.views.decorators.http import require_POST
 
 from cosell.core import clock
 from cosell.core.errors import DomainError, ValidationFailed
+from cosell.core.labels import state_label
 from cosell.core.lists import paginate, render_list, search_term, sort_queryset
 
 from . import selectors, services
@@ -123,6 +124,14 @@ def _history_with_reasons(events, co_sell) -> list:
         item = checklist.get((event.extra or {}).get("requirement", ""))
         if item is not None and item.met == (event.extra.get("direction") == "up"):
             event.reason_display = item.detail
+        elif event.verb == "co_sell_status_changed" and ": " in event.reason:
+            # "code: sentence" as recorded: the sentence, never the code.
+            event.reason_display = event.reason.split(": ", 1)[1]
+        elif event.verb == "badge_changed" and event.reason.startswith("co_sell_status: "):
+            status = event.reason.split(": ", 1)[1]
+            event.reason_display = _("Co-sell status: %(status)s") % {"status": state_label(status)}
+        elif event.verb == "badge_changed" and event.reason.startswith("propagation run "):
+            event.reason_display = _("The badge propagation run")
     return events
 
 

@@ -1,5 +1,6 @@
 from django import forms
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 from django_countries import countries
 
 from cosell.partners.models import Partner
@@ -32,7 +33,7 @@ class OpportunityForm(forms.Form):
     """Create or edit a deal. ``partner`` scopes the offers and partners to choose from."""
 
     category = forms.ChoiceField(label=_("Category"), choices=Category.choices)
-    name = forms.CharField(label=_("Name"), max_length=200)
+    name = forms.CharField(label=pgettext_lazy("deal or offer", "Name"), max_length=200)
     customer_name = forms.CharField(label=_("Customer name"), max_length=200)
     customer_address = forms.CharField(label=_("Customer address"), max_length=300, required=False)
     customer_country = forms.ChoiceField(

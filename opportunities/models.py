@@ -122,11 +122,14 @@ class CustomerSize(models.TextChoices):
 class PurchaseIntent(models.TextChoices):
     YES = "yes", _("Yes")
     NO = "no", _("No")
-    UNDECIDED = "undecided", _("Undecided")
+    UNDECIDED = "undecided", _("Have not decided")
 
 
 class HelpNeeded(models.TextChoices):
-    WORKLOAD_VALUE_PROPOSITION = "workload_value_proposition", _("Workload value proposition")
+    WORKLOAD_VALUE_PROPOSITION = (
+        "workload_value_proposition",
+        _("Workload-specific value proposition"),
+    )
     CUSTOMER_TECHNICAL_ARCHITECTURE = (
         "customer_technical_architecture",
         _("Customer technical architecture"),

@@ -281,3 +281,27 @@ def test_list_page_queries_do_not_grow_with_rows(
 
 def test_nav_links_to_offers(client_for, partner_user):
     assert 'href="/offers/"' in client_for(partner_user).get("/").content.decode()
+
+
+def test_history_reads_in_sentences_never_codes_or_job_names(
+    client_for, partner_admin, azure_offer
+):
+    from datetime import UTC, datetime
+
+    from offers.services import badge_propagate
+
+    offer_status_evaluate(
+        offer_id=azure_offer.pk, now=datetime(2026, 1, 10, tzinfo=UTC), job="offers.reevaluate_all"
+    )
+    badge_propagate(now=datetime(2026, 1, 31, 4, tzinfo=UTC))
+    body = client_for(partner_admin).get(f"/offers/{azure_offer.pk}/").content.decode()
+    history = body[body.index("history-heading") :]
+    assert "the badge propagation run" in history
+    assert "the nightly co-sell status check" in history
+    for code in (
+        "offers.badge_propagate",
+        "offers.reevaluate_all",
+        "azure_ip_incentive",
+        "co_sell_status:",
+    ):
+        assert code not in history, code
