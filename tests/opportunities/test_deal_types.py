@@ -269,3 +269,27 @@ def test_the_opportunity_page_says_nothing_about_deal_registration(
     page = client_for(partner_admin).get(f"/opportunities/{opp.pk}/").content.decode()
     assert opp.name in page
     assert "Deal registration" not in page and "eligible" not in page
+
+
+def test_the_sellers_lead_page_shows_solutions_help_value_and_documents(
+    client_for, partner, partner_admin, ready_offer, seller, settings, tmp_path
+):
+    from tests.offers.factories import OfferDocumentFactory
+
+    settings.MEDIA_ROOT = tmp_path / "media"
+    document = OfferDocumentFactory(offer=ready_offer, kind="pitch_deck")
+    opp = make_opportunity(
+        partner,
+        partner_admin,
+        category=Category.MICROSOFT,
+        offer=ready_offer,
+        value=75000,
+        help_needed=["proof_of_concept"],
+    )
+    lead = opp.leads.get()
+    client = client_for(seller)
+    page = client.get(f"/leads/{lead.pk}/").content.decode()
+    for text in (ready_offer.name, "Proof of concept", "75,000", "Co-sell", document.original_name):
+        assert text in page, text
+    download = client.get(f"/offers/{ready_offer.pk}/documents/{document.pk}/")
+    assert download.status_code == 200
