@@ -462,7 +462,16 @@ def load_opportunities(loader: Loader, size: Size) -> None:
             "customer_name_normalized": "'customer ' || x.customer",
             "customer_address": "x.customer || ' Main Street'",
             "customer_country": pick(COUNTRIES, "g", 44),
-            "customer_size": pick(["small", "medium", "large", "enterprise"], "g", 45),
+            "customer_size": pick(
+                [
+                    "1to50employees",
+                    "51to500employees",
+                    "1001to5000employees",
+                    "Morethan20000employees",
+                ],
+                "g",
+                45,
+            ),
             "customer_duns": "lpad(x.customer::text, 9, '0')",
             "contact_consent": f"{h('g', 46)} < 700",
             "contact_name": "'Contact ' || g",
@@ -477,7 +486,7 @@ def load_opportunities(loader: Loader, size: Size) -> None:
             f"THEN {pick(['azure_migration', 'data_ai', 'security'], 'g', 49)} ELSE '' END",
             "purchase_intent": pick(["yes", "no", "undecided"], "g", 50),
             "close_reason": "CASE x.status WHEN 'lost' THEN 'chose_another_vendor' "
-            "WHEN 'error' THEN 'duplicate' ELSE '' END",
+            "WHEN 'error' THEN 'duplicate_in_portal' ELSE '' END",
             "closed_at": f"CASE WHEN x.status <> 'active' THEN LEAST({created} + interval "
             f"'60 days', {now}) END",
             "created_by": "x.partner",

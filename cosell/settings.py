@@ -359,6 +359,7 @@ PERIODIC_JOB_SCHEDULES = {
     "login_attempts.purge": crontab(minute=23),
     "leads.expire": crontab(minute="*/10"),
     "leads.remind": crontab(minute=5),
+    "leads.archive_marketplace": crontab(minute=40, hour=3),
     "offers.reevaluate_all": crontab(minute=30, hour=2),
     "offers.badge_propagate": crontab(minute=0, hour=4),
     "webhooks.dispatch": crontab(minute="*"),

@@ -1,9 +1,11 @@
+from django import forms
 from django.contrib import admin, messages
 from django.urls import reverse
 from django.utils.html import format_html, format_html_join
 from django.utils.translation import gettext_lazy as _
 
 from cosell.core import clock
+from cosell.core.errors import DomainError
 
 from . import selectors, services
 from .models import Offer, OfferContact, OfferDocument
@@ -44,24 +46,75 @@ class OfferContactInline(ReadOnlyInline):
 def _set_validation(value, label):
     def action(modeladmin, request, queryset):
         now = clock.now()
+        refused = []
         for offer in queryset:
-            services.offer_set_technical_validation(
-                offer_id=offer.pk, value=value, actor=request.user, now=now
+            try:
+                services.offer_set_technical_validation(
+                    offer_id=offer.pk, value=value, actor=request.user, now=now
+                )
+            except DomainError:
+                refused.append(offer.name)
+        if refused:
+            modeladmin.message_user(
+                request,
+                _("Technical validation cannot move that way for: %(names)s.")
+                % {"names": ", ".join(refused)},
+                messages.WARNING,
             )
-        modeladmin.message_user(request, _("Technical validation set."), messages.SUCCESS)
+        else:
+            modeladmin.message_user(request, _("Technical validation set."), messages.SUCCESS)
 
     action.__name__ = f"set_technical_validation_{value}"
     return admin.action(description=label)(action)
 
 
+class OfferAdminForm(forms.ModelForm):
+    class Meta:
+        model = Offer
+        fields = [
+            "partner",
+            "name",
+            "offer_type",
+            "listing_state",
+            "transactable",
+            "has_paid_plan",
+            "billed_revenue_12m_usd",
+            "solution_type",
+            "solution_areas",
+            "is_office_add_in",
+            "technical_validation",
+            "isv_connect_enrolled",
+        ]
+
+    def clean_technical_validation(self):
+        value = self.cleaned_data["technical_validation"]
+        # A new offer starts not submitted; every change is a move the service allows.
+        current = (
+            self.instance.technical_validation
+            if self.instance.pk
+            else Offer.TechnicalValidation.NOT_SUBMITTED
+        )
+        if not services.technical_validation_allowed(current, value):
+            raise forms.ValidationError(
+                _("Technical validation cannot move from “%(from)s” to “%(to)s”.")
+                % {
+                    "from": Offer.TechnicalValidation(current).label,
+                    "to": Offer.TechnicalValidation(value).label,
+                }
+            )
+        return value
+
+
 @admin.register(Offer)
 class OfferAdmin(admin.ModelAdmin):
+    form = OfferAdminForm
     list_display = [
         "name",
         "partner",
         "offer_type",
         "listing_state",
         "technical_validation",
+        "isv_connect_enrolled",
         "co_sell_status",
         "badge_state",
         "badge_due_at",
@@ -73,6 +126,7 @@ class OfferAdmin(admin.ModelAdmin):
         "offer_type",
         "listing_state",
         "transactable",
+        "isv_connect_enrolled",
     ]
     search_fields = ["name", "partner__name", "partner__partner_id"]
     list_select_related = ["partner"]
@@ -139,6 +193,11 @@ class OfferAdmin(admin.ModelAdmin):
             for name in services.EDITABLE_FIELDS
             if name in form.cleaned_data
         }
+        facts = {
+            name: form.cleaned_data[name]
+            for name in services.MEASURED_FIELDS
+            if name in form.cleaned_data and name in form.changed_data
+        }
         if not change:
             offer = services.offer_create(
                 partner=form.cleaned_data["partner"], actor=request.user, now=now, **fields
@@ -149,7 +208,12 @@ class OfferAdmin(admin.ModelAdmin):
             changed = {name: value for name, value in fields.items() if name in form.changed_data}
             if changed:
                 services.offer_update(offer_id=obj.pk, actor=request.user, now=now, **changed)
-        if "technical_validation" in form.changed_data:
+        if facts:
+            services.offer_facts_set(offer_id=obj.pk, actor=request.user, now=now, **facts)
+        if (
+            "technical_validation" in form.changed_data
+            and form.cleaned_data["technical_validation"] in services.VALIDATION_SERVICES
+        ):
             services.offer_set_technical_validation(
                 offer_id=obj.pk,
                 value=form.cleaned_data["technical_validation"],

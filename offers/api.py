@@ -29,6 +29,7 @@ ERRORS = {
     400: OpenApiResponse(ErrorSerializer, description=_("Invalid input, by field.")),
     403: OpenApiResponse(ErrorSerializer, description=_("You may see this but not change it.")),
     404: OpenApiResponse(ErrorSerializer, description=_("Not found or outside your reach.")),
+    409: OpenApiResponse(ErrorSerializer, description=_("The state does not allow this move.")),
 }
 READ_ERRORS = {404: ERRORS[404]}
 
@@ -50,7 +51,10 @@ class OfferSerializer(serializers.ModelSerializer):
     technical_validation = serializers.ChoiceField(
         choices=Offer.TechnicalValidation.choices,
         required=False,
-        help_text=_("Staff only."),
+        help_text=_(
+            "Staff only (pending, passed, failed). A partner submits its offer with "
+            "POST .../technical-validation/submit/."
+        ),
     )
 
     class Meta:
@@ -69,6 +73,7 @@ class OfferSerializer(serializers.ModelSerializer):
             "solution_areas",
             "is_office_add_in",
             "technical_validation",
+            "isv_connect_enrolled",
             "co_sell_status",
             "status_changed_at",
             "badge_state",
@@ -155,7 +160,15 @@ def _require(request, perm: str, obj) -> None:
         raise PermissionDenied()
 
 
-ADMIN_ONLY_OFFER_FIELDS = ("technical_validation", "partner")
+# Facts Microsoft measures, the validation result and the partner: the portal's admins only.
+ADMIN_ONLY_OFFER_FIELDS = ("technical_validation", "partner", *services.MEASURED_FIELDS)
+
+
+def _split(data: dict) -> tuple[dict, dict, str | None]:
+    """(partner-kept fields, measured facts, validation result) of validated input."""
+    validation = data.pop("technical_validation", None)
+    facts = {name: data.pop(name) for name in services.MEASURED_FIELDS if name in data}
+    return data, facts, validation
 
 
 @extend_schema_view(
@@ -181,15 +194,23 @@ class OfferViewSet(
     def _refuse_admin_fields(self, request) -> None:
         if request.user.has_perm("offers.set_technical_validation"):
             return
-        if any(name in request.data for name in ADMIN_ONLY_OFFER_FIELDS):
-            raise PermissionDenied(_("Only the portal's administrators may set these fields."))
+        data = request.data if isinstance(request.data, dict) else {}
+        refused = [name for name in ADMIN_ONLY_OFFER_FIELDS if name in data]
+        if refused:
+            raise PermissionDenied(
+                _(
+                    "Only the portal's administrators may set these fields: %(fields)s. Ask them "
+                    "for a change."
+                )
+                % {"fields": ", ".join(refused)}
+            )
 
     def create(self, request, *args, **kwargs):
         serializer = self.get_serializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         data = dict(serializer.validated_data)
-        validation = data.pop("technical_validation", None)
         partner = data.pop("partner", None)
+        data, facts, validation = _split(data)
         if not request.user.is_staff:
             partner = request.user.partner
             if partner is None:
@@ -200,6 +221,8 @@ class OfferViewSet(
         self._refuse_admin_fields(request)
         now = clock.now()
         offer = services.offer_create(partner=partner, actor=request.user, now=now, **data)
+        if facts:
+            services.offer_facts_set(offer_id=offer.pk, actor=request.user, now=now, **facts)
         if validation:
             services.offer_set_technical_validation(
                 offer_id=offer.pk, value=validation, actor=request.user, now=now
@@ -215,16 +238,49 @@ class OfferViewSet(
             raise ValidationFailed({"partner": [_("An offer cannot move to another partner.")]})
         serializer = self.get_serializer(offer, data=request.data, partial=True)
         serializer.is_valid(raise_exception=True)
-        data = dict(serializer.validated_data)
-        validation = data.pop("technical_validation", None)
+        data, facts, validation = _split(dict(serializer.validated_data))
         now = clock.now()
         if data:
             services.offer_update(offer_id=offer.pk, actor=request.user, now=now, **data)
+        if facts:
+            services.offer_facts_set(offer_id=offer.pk, actor=request.user, now=now, **facts)
         if validation:
             services.offer_set_technical_validation(
                 offer_id=offer.pk, value=validation, actor=request.user, now=now
             )
         return Response(self.get_serializer(self.get_queryset().get(pk=offer.pk)).data)
+
+    def _validation(self, request, perm: str, service):
+        offer = self.get_object()
+        _require(request, perm, offer)
+        service(offer_id=offer.pk, actor=request.user, now=clock.now())
+        return Response(self.get_serializer(self.get_queryset().get(pk=offer.pk)).data)
+
+    @extend_schema(request=None, responses={200: OfferSerializer, **_errors(403, 404, 409)})
+    @action(detail=True, methods=["post"], url_path="technical-validation/submit")
+    def technical_validation_submit(self, request, pk=None):
+        """Submit the offer for technical validation (partner admins): state ``pending``."""
+        return self._validation(
+            request,
+            "offers.submit_technical_validation",
+            services.offer_technical_validation_submit,
+        )
+
+    @extend_schema(request=None, responses={200: OfferSerializer, **_errors(403, 404, 409)})
+    @action(detail=True, methods=["post"], url_path="technical-validation/pass")
+    def technical_validation_pass(self, request, pk=None):
+        """Pass the offer's technical validation (staff)."""
+        return self._validation(
+            request, "offers.set_technical_validation", services.offer_technical_validation_pass
+        )
+
+    @extend_schema(request=None, responses={200: OfferSerializer, **_errors(403, 404, 409)})
+    @action(detail=True, methods=["post"], url_path="technical-validation/fail")
+    def technical_validation_fail(self, request, pk=None):
+        """Fail the offer's technical validation (staff)."""
+        return self._validation(
+            request, "offers.set_technical_validation", services.offer_technical_validation_fail
+        )
 
     @extend_schema(responses={200: CoSellSerializer, **READ_ERRORS})
     @action(detail=True, methods=["get"], url_path="co-sell")
@@ -271,7 +327,8 @@ class DocumentViewSet(
     mixins.DestroyModelMixin,
     viewsets.GenericViewSet,
 ):
-    """Co-sell documents of an offer: for the offer's partner and staff only."""
+    """Co-sell documents of an offer: for the offer's partner and staff, and for Microsoft
+    sellers (read-only) once the offer is co-sell ready."""
 
     serializer_class = DocumentSerializer
     parser_classes = [MultiPartParser, FormParser]

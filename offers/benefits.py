@@ -6,7 +6,6 @@ from typing import Any
 from django.utils.translation import gettext_lazy as _
 
 from .models import CO_SELL_READY_STATUSES, CoSellStatus, Offer, OfferType
-from .status_engine import ISV_CONNECT_ENROLLED
 
 # The Azure IP incentive types of IaaS kind (they run in the customer's Azure subscription)
 # and of SaaS kind. IoT Edge modules run on devices and are neither.
@@ -42,11 +41,24 @@ class Benefit:
         }
 
 
-def badge_eligible(status: str, partner) -> bool:
-    """Whether an offer with ``status`` earns the Microsoft Preferred solution badge."""
-    if status == CoSellStatus.AZURE_IP_INCENTIVE:
-        return True
-    return status in CO_SELL_READY_STATUSES and partner.isv_connect_tier in ISV_CONNECT_ENROLLED
+# The incentive statuses: only they earn the Preferred solution badge. A Business Applications
+# incentive is a co-sell-ready Dynamics offer that is itself enrolled in ISV Connect; a SaaS or
+# Business Central offer of a partner that happens to be in ISV Connect is not badged for that.
+BADGE_STATUSES = frozenset(
+    {
+        CoSellStatus.AZURE_IP_INCENTIVE,
+        CoSellStatus.BIZAPPS_STANDARD,
+        CoSellStatus.BIZAPPS_PREMIUM,
+    }
+)
+
+
+def badge_eligible(status: str, partner=None) -> bool:
+    """Whether an offer with ``status`` earns the Microsoft Preferred solution badge.
+
+    ``partner`` is accepted for the callers that pass it; the status alone decides.
+    """
+    return status in BADGE_STATUSES
 
 
 def benefits(offer, partner, status: str | None = None) -> list[Benefit]:
@@ -78,12 +90,18 @@ def benefits(offer, partner, status: str | None = None) -> list[Benefit]:
 
     if azure_ip:
         badge = (True, _("Offers with the Azure IP co-sell incentive earn the badge."))
-    elif badge_eligible(status, partner):
-        badge = (True, _("Co-sell ready offers of ISV Connect partners earn the badge."))
+    elif badge_eligible(status):
+        badge = (
+            True,
+            _("Offers with a Business Applications co-sell incentive earn the badge."),
+        )
     elif status in CO_SELL_READY_STATUSES:
         badge = (
             False,
-            _("Enroll in ISV Connect, or earn the Azure IP co-sell incentive, to get the badge."),
+            _(
+                "Only offers with a co-sell incentive status (Azure IP, or Business Applications "
+                "for Dynamics 365 offers enrolled in ISV Connect) earn the badge."
+            ),
         )
     else:
         badge = (False, _("The offer must be co-sell ready first."))

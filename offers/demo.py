@@ -43,12 +43,15 @@ OFFERS = [
         "name": "Contoso Insight Cloud",
         "fields": {
             "offer_type": OfferType.SAAS,
+            "solution_type": Offer.SolutionType.IP,
+            "solution_areas": ["data_ai"],
+        },
+        # Facts Microsoft measures: recorded by the portal's administrators.
+        "facts": {
             "listing_state": Offer.ListingState.LIVE,
             "transactable": True,
             "has_paid_plan": True,
             "billed_revenue_12m_usd": 180000,
-            "solution_type": Offer.SolutionType.IP,
-            "solution_areas": ["data_ai"],
         },
         "technical_validation": Offer.TechnicalValidation.PASSED,
         "documents": [
@@ -72,10 +75,10 @@ OFFERS = [
         "name": "Contoso Field Service for Dynamics 365",
         "fields": {
             "offer_type": OfferType.DYNAMICS_365_CE_POWER_APPS,
-            "listing_state": Offer.ListingState.LIVE,
             "solution_type": Offer.SolutionType.IP,
             "solution_areas": ["business_applications"],
         },
+        "facts": {"listing_state": Offer.ListingState.LIVE, "isv_connect_enrolled": True},
         "documents": [OfferDocument.Kind.ONE_PAGER, OfferDocument.Kind.PITCH_DECK],
         "contacts": [
             ("Riley Partner", "riley@contoso.example", "Partner manager", "sales", ["US"])
@@ -86,7 +89,6 @@ OFFERS = [
         "name": "Fabrikam Edge Vision",
         "fields": {
             "offer_type": OfferType.IOT_EDGE_MODULE,
-            "listing_state": Offer.ListingState.DRAFT,
             "solution_type": Offer.SolutionType.IP,
             "solution_areas": ["infrastructure"],
         },
@@ -135,7 +137,14 @@ def seed() -> list[tuple[str, str]]:
             offer = services.offer_create(
                 partner=partner, actor=actor, now=now, name=spec["name"], **spec["fields"]
             )
-        if spec.get("technical_validation"):
+        if spec.get("facts"):
+            services.offer_facts_set(offer_id=offer.pk, actor=None, now=now, **spec["facts"])
+        if (
+            spec.get("technical_validation")
+            and offer.technical_validation != (spec["technical_validation"])
+        ):
+            # The partner submits, an administrator passes (the demo plays both).
+            services.offer_technical_validation_submit(offer_id=offer.pk, actor=actor, now=now)
             services.offer_set_technical_validation(
                 offer_id=offer.pk, value=spec["technical_validation"], actor=None, now=now
             )

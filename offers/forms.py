@@ -22,8 +22,15 @@ class OfferForm(forms.ModelForm):
 
 
 class TechnicalValidationForm(forms.Form):
+    """An administrator's review result (not submitted is never set back)."""
+
     technical_validation = forms.ChoiceField(
-        label=_("Technical validation"), choices=Offer.TechnicalValidation.choices
+        label=_("Technical validation"),
+        choices=[
+            choice
+            for choice in Offer.TechnicalValidation.choices
+            if choice[0] != Offer.TechnicalValidation.NOT_SUBMITTED
+        ],
     )
 
 

@@ -130,6 +130,16 @@ class Offer(models.Model):
         choices=TechnicalValidation.choices,
         default=TechnicalValidation.NOT_SUBMITTED,
     )
+    # Set by the portal's administrators (Microsoft measures it), like the listing state,
+    # transactable, paid plan and billed revenue above.
+    isv_connect_enrolled = models.BooleanField(
+        _("enrolled in ISV Connect"),
+        default=False,
+        help_text=_(
+            "Dynamics 365 apps on Dataverse and Power Apps and Dynamics 365 Operations apps "
+            "need it to be co-sell ready."
+        ),
+    )
     # Kept by the status engine through offers.services, never edited directly.
     co_sell_status = models.CharField(
         _("co-sell status"),

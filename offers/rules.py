@@ -33,6 +33,16 @@ rules.add_perm(
 )
 # The partner's admins manage offers, documents and contacts.
 rules.add_perm("offers.manage_offer", admin_of_offer_partner | is_staff)
-# Documents are for the offer's partner and the portal's admins only.
-rules.add_perm("offers.download_document", member_of_offer_partner | is_staff)
+# Documents are for the offer's partner, the portal's admins, and Microsoft sellers once the
+# offer is co-sell ready (the status that exposes the solution, and its pitch deck, to them).
+rules.add_perm(
+    "offers.download_document",
+    member_of_offer_partner | is_staff | (is_seller & offer_is_co_sell_ready),
+)
+# Facts Microsoft measures and the technical validation result: the portal's administrators.
 rules.add_perm("offers.set_technical_validation", is_staff)
+rules.add_perm("offers.set_measured_facts", is_staff)
+# The partner's admins submit an offer for technical validation (staff may too).
+rules.add_perm("offers.submit_technical_validation", admin_of_offer_partner | is_staff)
+# The offer's history (who changed what): its partner and the portal's admins.
+rules.add_perm("offers.see_history", member_of_offer_partner | is_staff)

@@ -1,6 +1,7 @@
 """Reads about offers. Tenancy is decided here: every read takes the acting user."""
 
 from django.db.models import Count, QuerySet
+from django.http import Http404
 from django.shortcuts import get_object_or_404
 
 from cosell.core import audit
@@ -32,11 +33,12 @@ def offer_get(*, user, offer_id: int) -> Offer:
 
 
 def offer_get_for_files(*, user, offer_id: int) -> Offer:
-    """One offer whose documents ``user`` may see (its partner and staff), else 404."""
-    offers = offer_list(user=user)
-    if not user.is_staff and user.membership_or_none is None:
-        offers = offers.none()  # sellers see an offer, never its files
-    return get_object_or_404(offers, pk=offer_id)
+    """One offer whose documents ``user`` may see, else 404: its partner and staff, and sellers
+    for the co-sell-ready offers they see (``offers.download_document``)."""
+    offer = offer_get(user=user, offer_id=offer_id)
+    if not user.has_perm("offers.download_document", offer):
+        raise Http404
+    return offer
 
 
 def document_list(*, offer: Offer) -> QuerySet[OfferDocument]:

@@ -15,7 +15,6 @@ from django.utils.translation import gettext_lazy as _
 from .models import (
     AZURE_IP_TYPES,
     BIZAPPS_TYPES,
-    SERVICES_TYPES,
     CoSellStatus,
     Offer,
     OfferContact,
@@ -29,6 +28,8 @@ VALIDATED_BY_DEFAULT_TYPES = frozenset(
     {OfferType.AZURE_VIRTUAL_MACHINE, OfferType.AZURE_APPLICATION}
 )
 ISV_CONNECT_ENROLLED = frozenset({"standard", "premium"})
+# Solution types that need the partner's solutions partner designation (services partners).
+SERVICES_SOLUTION_TYPES = frozenset({"service", "managed_service"})
 
 
 class Code:
@@ -40,8 +41,10 @@ class Code:
     ONE_PAGER = "one_pager"
     PITCH_DECK = "pitch_deck"
     SALES_CONTACT = "sales_contact"
+    SOLUTION_TYPE = "solution_type"
     SERVICES_DESIGNATION = "services_designation"
     NOT_OFFICE_ADD_IN = "not_office_add_in"
+    OFFER_ISV_CONNECT = "offer_isv_connect"
     AZURE_IP_TYPE = "azure_ip_type"
     SOLUTION_TYPE_IP = "solution_type_ip"
     AZURE_REVENUE = "azure_revenue"
@@ -129,9 +132,33 @@ def _req(code: str, met: bool, yes, no, level=CoSellStatus.CO_SELL_READY) -> Req
 
 
 def technical_validation_passed(offer) -> bool:
-    if offer.technical_validation == Offer.TechnicalValidation.PASSED:
+    """Passed by Microsoft's review, or by default for a transactable VM or Azure application,
+    unless a review failed it: a failed validation never passes by default."""
+    result = offer.technical_validation
+    if result == Offer.TechnicalValidation.PASSED:
         return True
+    if result == Offer.TechnicalValidation.FAILED:
+        return False
     return bool(offer.transactable and offer.offer_type in VALIDATED_BY_DEFAULT_TYPES)
+
+
+def _technical_validation_sentence(offer):
+    """What the partner can do about technical validation, in the state it is in."""
+    result = offer.technical_validation
+    if result == Offer.TechnicalValidation.PENDING:
+        return _(
+            "Technical validation is pending: the portal's administrators review it for "
+            "Microsoft (more than half of the solution must be repeatable IP running on Azure)."
+        )
+    if result == Offer.TechnicalValidation.FAILED:
+        return _(
+            "Technical validation failed: more than half of the solution must be repeatable IP "
+            "running on Azure. Change the solution and submit it for technical validation again."
+        )
+    return _(
+        "Submit the offer for technical validation: more than half of the solution must be "
+        "repeatable IP running on Azure; the portal's administrators review it for Microsoft."
+    )
 
 
 def evaluate(offer, partner, documents: Iterable, contacts: Iterable) -> Evaluation:
@@ -144,7 +171,9 @@ def evaluate(offer, partner, documents: Iterable, contacts: Iterable) -> Evaluat
     roles = {_role(c) for c in contacts}
     offer_type = offer.offer_type
     tier = str(partner.isv_connect_tier or "none")
-    services_offer = offer_type in SERVICES_TYPES
+    solution_type = str(offer.solution_type or "")
+    services_offer = solution_type in SERVICES_SOLUTION_TYPES
+    bizapps_offer = offer_type in BIZAPPS_TYPES
 
     ready = [
         _req(
@@ -163,7 +192,10 @@ def evaluate(offer, partner, documents: Iterable, contacts: Iterable) -> Evaluat
             Code.OFFER_LIVE,
             offer.listing_state == Offer.ListingState.LIVE,
             _("The offer is live on the store."),
-            _("Publish the offer: it must be live on the store, not a draft."),
+            _(
+                "The offer must be live on the store, not a draft. Publish it in Partner "
+                "Center; the portal's administrators record its listing state."
+            ),
         ),
         _req(
             Code.ONE_PAGER,
@@ -184,12 +216,36 @@ def evaluate(offer, partner, documents: Iterable, contacts: Iterable) -> Evaluat
             _("Add at least one contact with the sales role."),
         ),
         _req(
+            Code.SOLUTION_TYPE,
+            solution_type in Offer.SolutionType.values,
+            _("A solution type is chosen."),
+            _("Choose the solution type: IP, service, managed service or device."),
+        ),
+        _req(
             Code.SERVICES_DESIGNATION,
             not services_offer or partner.solutions_partner_designation,
-            _("Services offers need a solutions partner designation; yours has one.")
+            _(
+                "Service and managed service solutions need a solutions partner designation; "
+                "yours has one."
+            )
             if services_offer
-            else _("No solutions partner designation is needed for this type of offer."),
-            _("Services offers need a solutions partner designation, which your partner lacks."),
+            else _("No solutions partner designation is needed for this solution type."),
+            _(
+                "Service and managed service solutions need a solutions partner designation, "
+                "which your partner lacks."
+            ),
+        ),
+        _req(
+            Code.OFFER_ISV_CONNECT,
+            not bizapps_offer or getattr(offer, "isv_connect_enrolled", False),
+            _("The offer is enrolled in ISV Connect.")
+            if bizapps_offer
+            else _("No ISV Connect enrollment is needed for this type of offer."),
+            _(
+                "Dynamics 365 apps on Dataverse and Power Apps and Dynamics 365 Operations apps "
+                "must be enrolled in ISV Connect; ask the portal's administrators to record the "
+                "offer's enrollment."
+            ),
         ),
         _req(
             Code.NOT_OFFICE_ADD_IN,
@@ -238,10 +294,7 @@ def evaluate(offer, partner, documents: Iterable, contacts: Iterable) -> Evaluat
             Code.TECHNICAL_VALIDATION,
             technical_validation_passed(offer),
             _("Technical validation passed: the solution is mostly repeatable IP on Azure."),
-            _(
-                "Pass technical validation: more than half of the solution must be repeatable "
-                "IP running on Azure. Microsoft reviews it after you submit it."
-            ),
+            _technical_validation_sentence(offer),
             azure_level,
         ),
         _req(
@@ -256,7 +309,7 @@ def evaluate(offer, partner, documents: Iterable, contacts: Iterable) -> Evaluat
     bizapps = [
         _req(
             Code.BIZAPPS_TYPE,
-            offer_type in BIZAPPS_TYPES,
+            bizapps_offer,
             _("The offer type can earn the Business Applications co-sell incentive."),
             _(
                 "Only Dynamics 365 apps on Dataverse and Power Apps and Dynamics 365 Operations "

@@ -13,6 +13,7 @@ from django.views.decorators.http import require_POST
 
 from cosell.core import clock
 from cosell.core.errors import DomainError, ValidationFailed
+from cosell.core.labels import state_label
 from cosell.core.lists import paginate, render_list, search_term, sort_queryset
 
 from . import selectors, services
@@ -123,6 +124,14 @@ def _history_with_reasons(events, co_sell) -> list:
         item = checklist.get((event.extra or {}).get("requirement", ""))
         if item is not None and item.met == (event.extra.get("direction") == "up"):
             event.reason_display = item.detail
+        elif event.verb == "co_sell_status_changed" and ": " in event.reason:
+            # "code: sentence" as recorded: the sentence, never the code.
+            event.reason_display = event.reason.split(": ", 1)[1]
+        elif event.verb == "badge_changed" and event.reason.startswith("co_sell_status: "):
+            status = event.reason.split(": ", 1)[1]
+            event.reason_display = _("Co-sell status: %(status)s") % {"status": state_label(status)}
+        elif event.verb == "badge_changed" and event.reason.startswith("propagation run "):
+            event.reason_display = _("The badge propagation run")
     return events
 
 
@@ -140,15 +149,15 @@ def offer_detail(request, offer_id: int):
         "can_files": can_files,
         "documents": selectors.document_list(offer=offer) if can_files else [],
         "contacts": selectors.contact_list(offer=offer),
+        "can_history": user.has_perm("offers.see_history", offer),
         "history": _history_with_reasons(selectors.offer_history(offer=offer)[:50], co_sell)
-        if can_files
+        if user.has_perm("offers.see_history", offer)
         else [],
         "upload_form": DocumentUploadForm() if can_manage else None,
-        "validation_form": TechnicalValidationForm(
-            initial={"technical_validation": offer.technical_validation}
-        )
-        if user.has_perm("offers.set_technical_validation")
-        else None,
+        "can_review_validation": user.has_perm("offers.set_technical_validation"),
+        "can_submit_validation": user.has_perm("offers.submit_technical_validation", offer)
+        and offer.technical_validation
+        in (Offer.TechnicalValidation.NOT_SUBMITTED, Offer.TechnicalValidation.FAILED),
         "badge_states": BadgeState,
     }
     return render(request, "offers/offer_detail.html", context)
@@ -203,20 +212,34 @@ def offer_edit(request, offer_id: int):
 @login_required
 @require_POST
 def offer_set_technical_validation(request, offer_id: int):
+    """``action=submit``: the partner submits the offer for technical validation;
+    ``technical_validation=passed|failed|pending``: an administrator records the review."""
     offer = selectors.offer_get(user=request.user, offer_id=offer_id)
-    if not request.user.has_perm("offers.set_technical_validation"):
-        raise PermissionDenied
-    form = TechnicalValidationForm(request.POST)
-    if form.is_valid():
+    now = clock.now()
+    try:
+        if request.POST.get("action") == "submit":
+            if not request.user.has_perm("offers.submit_technical_validation", offer):
+                raise PermissionDenied
+            services.offer_technical_validation_submit(
+                offer_id=offer.pk, actor=request.user, now=now
+            )
+            messages.success(request, _("The offer was submitted for technical validation."))
+            return _detail(offer.pk)
+        if not request.user.has_perm("offers.set_technical_validation"):
+            raise PermissionDenied
+        form = TechnicalValidationForm(request.POST)
+        if not form.is_valid():
+            messages.error(request, _("Choose a technical validation result."))
+            return _detail(offer.pk)
         services.offer_set_technical_validation(
             offer_id=offer.pk,
             value=form.cleaned_data["technical_validation"],
             actor=request.user,
-            now=clock.now(),
+            now=now,
         )
         messages.success(request, _("Technical validation saved."))
-    else:
-        messages.error(request, _("Choose a technical validation result."))
+    except DomainError as exc:
+        messages.error(request, exc.message)
     return _detail(offer.pk)
 
 

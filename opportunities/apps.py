@@ -12,10 +12,10 @@ class OpportunitiesConfig(AppConfig):
 
         from . import services  # noqa: F401  (registers the periodic lead jobs)
         from .dashboard_views import home_today
-        from .models import Category, ErrorReason, Lead, LostReason, Opportunity, Stage
+        from .models import Category, DealType, ErrorReason, Lead, LostReason, Opportunity, Stage
 
         labels.register_states(
-            Lead.Status, Opportunity.Status, Stage, Category, LostReason, ErrorReason
+            Lead.Status, Opportunity.Status, Stage, Category, LostReason, ErrorReason, DealType
         )
         # Today's work opens every home page, before the other apps' panels.
         if home_today not in HOME_SECTIONS:

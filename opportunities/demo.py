@@ -32,6 +32,8 @@ def seed() -> list[tuple[str, str]]:
         if existing is not None:
             return existing, False
         solutions = [{"offer_id": ready.pk}] if ready else [{"kind": "microsoft", "name": "Azure"}]
+        if category == Category.SOLUTION_ASSESSMENT:
+            solutions = []  # a solution assessment carries only its assessment
         return (
             services.opportunity_create(
                 partner=contoso,
@@ -137,10 +139,11 @@ def seed() -> list[tuple[str, str]]:
             value=250000,
             help_needed=["proof_of_concept"],
         )
+        # No help asked, shared with Microsoft sellers: a partner-led deal.
         opp, new = deal(
             "DEMO-7",
             Category.MICROSOFT,
-            name="Co-sell: migration",
+            name="Partner-led: migration",
             customer_name="Adventure Works",
             customer_country="US",
             value=90000,

@@ -1,5 +1,6 @@
 from django import forms
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 from django_countries import countries
 
 from cosell.partners.models import Partner
@@ -32,7 +33,7 @@ class OpportunityForm(forms.Form):
     """Create or edit a deal. ``partner`` scopes the offers and partners to choose from."""
 
     category = forms.ChoiceField(label=_("Category"), choices=Category.choices)
-    name = forms.CharField(label=_("Name"), max_length=200)
+    name = forms.CharField(label=pgettext_lazy("deal or offer", "Name"), max_length=200)
     customer_name = forms.CharField(label=_("Customer name"), max_length=200)
     customer_address = forms.CharField(label=_("Customer address"), max_length=300, required=False)
     customer_country = forms.ChoiceField(
@@ -91,6 +92,17 @@ class OpportunityForm(forms.Form):
         queryset=Partner.objects.none(),
         required=False,
     )
+    share_with_microsoft = forms.BooleanField(
+        label=_(
+            "Microsoft sellers may view this deal (co-sell with Microsoft asking no help: a "
+            "partner-led deal; unticked, it is a private deal)"
+        ),
+        required=False,
+        initial=True,
+    )
+    invite_microsoft = forms.BooleanField(
+        label=_("Invite Microsoft too (partner-to-partner deals)"), required=False
+    )
     confirm_duplicate = forms.BooleanField(
         label=_("Yes, record it although it looks like a duplicate"),
         required=False,
@@ -101,7 +113,13 @@ class OpportunityForm(forms.Form):
         super().__init__(*args, **kwargs)
         self.fields["offers"].queryset = Offer.objects.filter(partner=partner).order_by("name")
         if editing:
-            for name in ("category", "invite_partners", "confirm_duplicate"):
+            for name in (
+                "category",
+                "invite_partners",
+                "share_with_microsoft",
+                "invite_microsoft",
+                "confirm_duplicate",
+            ):
                 del self.fields[name]
         else:
             self.fields["invite_partners"].queryset = Partner.objects.exclude(
@@ -167,7 +185,7 @@ class CloseForm(forms.Form):
         choices=[
             ("", "—"),
             (_("Lost"), LostReason.choices),
-            (_("Error"), [(f"{v}", label) for v, label in ErrorReason.choices if v != "other"]),
+            (_("Error"), ErrorReason.choices),
         ],
     )
     notes = forms.CharField(label=_("Notes"), required=False, widget=forms.Textarea({"rows": 3}))

@@ -2,12 +2,13 @@
 
 import re
 import unicodedata
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from django.conf import settings
 from django.core.validators import MinValueValidator, RegexValidator
 from django.db import models
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 from django_countries.fields import CountryField
 
 from cosell.partners.models import Partner, Seller
@@ -19,6 +20,18 @@ class Category(models.TextChoices):
     P2P = "p2p", _("Partner to partner")
     PRIVATE = "private", _("Private deal")
     SOLUTION_ASSESSMENT = "solution_assessment", _("Solution assessment")
+
+
+# Marketplace leads that need no answer are kept this long (Partner Center: 6 months).
+MARKETPLACE_LEAD_KEEP = timedelta(days=183)
+
+
+class DealType(models.TextChoices):
+    """The two kinds of a ``microsoft`` deal, decided by Partner Center's two questions: what
+    help is needed from Microsoft, and may Microsoft sellers view the deal."""
+
+    CO_SELL = "co_sell", _("Co-sell")
+    PARTNER_LED = "partner_led", _("Partner-led")
 
 
 # Categories whose creation needs a co-sell-ready offer of the partner.
@@ -50,26 +63,36 @@ STAGE_PROGRESS = {
 
 
 class LostReason(models.TextChoices):
-    """Why a deal was lost or a lead declined."""
+    """Why a deal was lost or a lead declined: Partner Center's reasons 1-8, in its order and
+    words (``PARTNER_CENTER_NUMBER`` gives the number its bulk files use)."""
 
-    BUDGET_NOT_ADEQUATE = "budget_not_adequate", _("Budget not adequate")
+    BUDGET_NOT_ADEQUATE = "budget_not_adequate", _("Project budget isn't adequate")
     CUSTOMER_DID_NOT_RESPOND = "customer_did_not_respond", _("Customer didn't respond")
-    CHOSE_ANOTHER_VENDOR = "chose_another_vendor", _("Chose another vendor")
-    REQUIREMENT_NOT_MET = "requirement_not_met", _("Requirement not met")
+    CHOSE_ANOTHER_VENDOR = "chose_another_vendor", _("Customer chose another vendor")
+    REQUIREMENT_NOT_MET = "requirement_not_met", _("Customer requirement not met")
     NOT_A_CUSTOMER = "not_a_customer", _("Not a customer")
-    TIMELINE_TOO_SHORT = "timeline_too_short", _("Timeline too short")
-    SPAM_ABUSE = "spam_abuse", _("Spam or abuse")
-    OTHER = "other", _("Other")
+    TIMELINE_TOO_SHORT = "timeline_too_short", _("Proposed time line was too short")
+    SPAM_ABUSE = "spam_abuse", _("Report as abuse/spam/phishing")
+    OTHER = "other", pgettext_lazy("lost reason", "Others")
 
 
 class ErrorReason(models.TextChoices):
-    DUPLICATE = "duplicate", _("Duplicate")
-    CONNECTOR_SYNC_ISSUE = "connector_sync_issue", _("Connector sync issue")
-    CUSTOMER_MATCHING_ISSUE = "customer_matching_issue", _("Customer matching issue")
-    SOLUTION_ISSUE = "solution_issue", _("Solution issue")
+    """Why a deal was closed as an error: Partner Center's reasons 1-9, in its order."""
+
+    DUPLICATE_BULK_UPLOAD = "duplicate_bulk_upload", _("Duplicate created through bulk upload")
+    DUPLICATE_IN_PORTAL = "duplicate_in_portal", _("Duplicate created in the portal")
+    DUPLICATE_FROM_MICROSOFT = "duplicate_from_microsoft", _("Duplicate sent by Microsoft")
+    CONNECTOR_SYNC_ISSUE = "connector_sync_issue", _("Connector data sync issues")
+    CUSTOMER_MATCHING_ISSUE = "customer_matching_issue", _("Customer matching issues")
+    SOLUTION_ISSUE = "solution_issue", _("Solution issues (explain in notes)")
     TEST_REFERRAL = "test_referral", _("Test referral")
     DATA_ERROR = "data_error", _("Data error")
-    OTHER = "other", _("Other")
+    OTHER = "other", _("Others (explain in notes)")
+
+
+# Partner Center's numbers of the reasons (bulk CSV files), per outcome.
+LOST_REASON_NUMBER = {code: n for n, code in enumerate(LostReason.values, start=1)}
+ERROR_REASON_NUMBER = {code: n for n, code in enumerate(ErrorReason.values, start=1)}
 
 
 class AssessmentType(models.TextChoices):
@@ -81,10 +104,19 @@ class AssessmentType(models.TextChoices):
 
 
 class CustomerSize(models.TextChoices):
-    SMALL = "small", _("1–49 employees")
-    MEDIUM = "medium", _("50–999 employees")
-    LARGE = "large", _("1,000–9,999 employees")
-    ENTERPRISE = "enterprise", _("10,000 or more employees")
+    """The Referrals API's ``customerProfile.size`` values, exactly as Microsoft lists them."""
+
+    S1_50 = "1to50employees", _("1 to 50 employees")
+    S51_500 = "51to500employees", _("51 to 500 employees")
+    MORE_THAN_500 = "Morethan500employees", _("More than 500 employees")
+    S1_9 = "1to9employees", _("1 to 9 employees")
+    S10_50 = "10to50employees", _("10 to 50 employees")
+    S51_250 = "51to250employees", _("51 to 250 employees")
+    S251_1000 = "251to1000employees", _("251 to 1,000 employees")
+    S1001_5000 = "1001to5000employees", _("1,001 to 5,000 employees")
+    S5001_10000 = "5001to10000employees", _("5,001 to 10,000 employees")
+    S10001_20000 = "10001to20000employees", _("10,001 to 20,000 employees")
+    MORE_THAN_20000 = "Morethan20000employees", _("More than 20,000 employees")
 
 
 class CustomerAccount(models.TextChoices):
@@ -98,11 +130,14 @@ class CustomerAccount(models.TextChoices):
 class PurchaseIntent(models.TextChoices):
     YES = "yes", _("Yes")
     NO = "no", _("No")
-    UNDECIDED = "undecided", _("Undecided")
+    UNDECIDED = "undecided", _("Have not decided")
 
 
 class HelpNeeded(models.TextChoices):
-    WORKLOAD_VALUE_PROPOSITION = "workload_value_proposition", _("Workload value proposition")
+    WORKLOAD_VALUE_PROPOSITION = (
+        "workload_value_proposition",
+        _("Workload-specific value proposition"),
+    )
     CUSTOMER_TECHNICAL_ARCHITECTURE = (
         "customer_technical_architecture",
         _("Customer technical architecture"),
@@ -156,6 +191,10 @@ class Opportunity(models.Model):
         Partner, on_delete=models.CASCADE, related_name="opportunities", verbose_name=_("partner")
     )
     category = models.CharField(_("category"), max_length=24, choices=Category.choices)
+    # Only on ``microsoft`` deals: co-sell (help asked) or partner-led (shared for visibility).
+    deal_type = models.CharField(
+        _("deal type"), max_length=12, choices=DealType.choices, blank=True, default=""
+    )
     name = models.CharField(_("name"), max_length=200)
     status = models.CharField(
         _("status"), max_length=8, choices=Status.choices, default=Status.ACTIVE
@@ -167,7 +206,7 @@ class Opportunity(models.Model):
     customer_address = models.CharField(_("customer address"), max_length=300, blank=True)
     customer_country = CountryField(_("customer country"), blank=True)
     customer_size = models.CharField(
-        _("customer size"), max_length=12, choices=CustomerSize.choices, blank=True
+        _("customer size"), max_length=24, choices=CustomerSize.choices, blank=True
     )
     customer_duns = models.CharField(
         _("DUNS or external id"), max_length=40, blank=True, db_index=True
@@ -427,7 +466,14 @@ class Lead(models.Model):
     notes = models.TextField(_("notes"), blank=True)
     # Time
     sent_at = models.DateTimeField(_("sent"))
-    expires_at = models.DateTimeField(_("expires"))
+    # False for what asks no answer: a partner-led deal shared with Microsoft for visibility,
+    # and marketplace leads other than "contact me". Such a lead never expires (no
+    # ``expires_at``) and nothing is accepted or declined... except that a partner may still
+    # take a marketplace lead up (accepting it creates the opportunity).
+    needs_answer = models.BooleanField(_("needs an answer"), default=True)
+    expires_at = models.DateTimeField(_("expires"), null=True, blank=True)
+    # Marketplace leads that need no answer are kept 6 months, then archived by a job.
+    archived_at = models.DateTimeField(_("archived"), null=True, blank=True)
     reminded_at = models.DateTimeField(_("reminded"), null=True, blank=True)
     answered_at = models.DateTimeField(_("answered"), null=True, blank=True)
     answered_by = models.ForeignKey(
@@ -501,11 +547,28 @@ class Lead(models.Model):
 
     def is_due_to_expire(self, now: datetime) -> bool:
         """``due_to_expire`` on this row: received, and its time ran out by ``now``. Accept,
-        decline, withdraw, reassign and closing the deal all answer such a lead as expired."""
-        return self.status == self.Status.RECEIVED and self.expires_at <= now
+        decline, withdraw, reassign and closing the deal all answer such a lead as expired. A
+        lead with no expiry (one that needs no answer) never is."""
+        return (
+            self.status == self.Status.RECEIVED
+            and self.expires_at is not None
+            and self.expires_at <= now
+        )
+
+    @property
+    def is_for_visibility(self) -> bool:
+        """A partner-led deal shared with Microsoft: sellers view it, nothing to answer."""
+        return not self.needs_answer and self.source != self.Source.MARKETPLACE
+
+    @property
+    def kept_until(self) -> datetime | None:
+        """When a marketplace lead that needs no answer leaves the inbox (archived)."""
+        if self.source != self.Source.MARKETPLACE or self.needs_answer:
+            return None
+        return self.sent_at + MARKETPLACE_LEAD_KEEP
 
     def time_left(self, now: datetime):
-        if self.status != self.Status.RECEIVED:
+        if self.status != self.Status.RECEIVED or self.expires_at is None:
             return None
         return max(self.expires_at - now, self.expires_at - self.expires_at)
 

@@ -380,6 +380,8 @@ def lead_inbox(request):
         # The queue has its own page; the inbox shows what is routed to or taken by them.
         seller = request.user.seller
         incoming = incoming.filter(receiver_seller=seller)
+    # Marketplace leads that need no answer leave the inbox after 6 months (archived).
+    incoming = incoming.filter(archived_at__isnull=True)
     incoming, sort = sort_queryset(incoming, request, LEAD_SORTS, default="-sent")
     return render_list(
         request,
@@ -431,6 +433,21 @@ def lead_row(request, pk: int):
     return _lead_row(request, pk)
 
 
+def _lead_documents(user, lead: Lead) -> list:
+    """The co-sell documents of the deal's offers (or the lead's offer) that ``user`` may
+    download: sellers see those of co-sell-ready offers."""
+    offers = (
+        [s.offer for s in lead.opportunity.solutions.all() if s.offer_id]
+        if (lead.opportunity_id)
+        else ([lead.offer] if lead.offer_id else [])
+    )
+    documents = []
+    for offer in offers:
+        if user.has_perm("offers.download_document", offer):
+            documents.extend(offer.documents.select_related("offer").order_by("kind", "pk"))
+    return documents
+
+
 @login_required
 def lead_detail(request, pk: int):
     lead = selectors.lead_get(user=request.user, lead_id=pk)
@@ -461,7 +478,10 @@ def lead_detail(request, pk: int):
             if selectors.lead_contact_visible(request.user, lead)
             else None,
             "contact_hidden": not selectors.lead_contact_visible(request.user, lead),
-            "can_answer": lead.status == Lead.Status.RECEIVED and is_receiver(request.user, lead),
+            "can_answer": lead.status == Lead.Status.RECEIVED
+            and not lead.is_for_visibility
+            and is_receiver(request.user, lead),
+            "documents": _lead_documents(request.user, lead),
             "can_withdraw": lead.status == Lead.Status.RECEIVED and is_sender(request.user, lead),
             "accept_form": accept_form,
             "now": clock.now(),

@@ -7,7 +7,7 @@ from decimal import Decimal
 from cosell.core import clock
 from opportunities.models import CustomerAccount, Opportunity
 
-from . import services
+from . import rules, services
 from .models import ExchangeRate
 
 RATES = {"CNY": Decimal("0.1390"), "EUR": Decimal("1.0800"), "JPY": Decimal("0.0067")}
@@ -27,7 +27,7 @@ def seed() -> list[tuple[str, str]]:
 
 
 def _registered_co_sell_deal(now) -> None:
-    """DEMO-7, a co-sell deal: Microsoft accepts, the partner wins it and registers it."""
+    """DEMO-7, a partner-led deal shared with Microsoft: the partner wins it and registers it."""
     from django.contrib.auth import get_user_model
 
     from cosell.core.errors import DomainError
@@ -41,7 +41,7 @@ def _registered_co_sell_deal(now) -> None:
         return
     try:
         lead = deal.leads.filter(receiver=Lead.Receiver.MICROSOFT).first()
-        if lead is not None and lead.status == Lead.Status.RECEIVED:
+        if lead is not None and lead.status == Lead.Status.RECEIVED and lead.needs_answer:
             deal_services.lead_accept(lead_id=lead.pk, actor=seller, now=now - timedelta(days=4))
         if deal.status == Opportunity.Status.ACTIVE:
             deal_services.opportunity_close(
@@ -53,7 +53,8 @@ def _registered_co_sell_deal(now) -> None:
             now=now,
             customer_account=CustomerAccount.MICROSOFT_MANAGED,
         )
-        services.customer_account_confirm(opportunity_id=deal.pk, actor=seller, now=now)
+        if rules.can_confirm_customer_account(seller, deal):
+            services.customer_account_confirm(opportunity_id=deal.pk, actor=seller, now=now)
         today = now.date()
         services.registration_create(
             opportunity_id=deal.pk,

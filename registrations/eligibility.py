@@ -16,7 +16,7 @@ from django.utils import formats
 from django.utils.translation import gettext as _
 
 from offers.models import CoSellStatus
-from opportunities.models import Category, CustomerAccount, Lead, Opportunity
+from opportunities.models import Category, CustomerAccount, DealType, Lead, Opportunity
 
 from .models import ExchangeRate
 
@@ -66,7 +66,7 @@ def money(amount: Decimal, currency: str = "USD") -> str:
 def microsoft_engaged(opportunity: Opportunity) -> bool:
     """A co-sell deal that Microsoft accepted (a lead to Microsoft was accepted), or a
     partner-led deal (shared with Microsoft for visibility, nothing to accept)."""
-    if getattr(opportunity, "deal_type", "") == "partner_led":
+    if opportunity.deal_type == DealType.PARTNER_LED:
         return True
     return opportunity.leads.filter(
         receiver=Lead.Receiver.MICROSOFT, status=Lead.Status.ACCEPTED

@@ -105,6 +105,9 @@ MATRIX = {
     "api-partner": ("partner", lambda w: {"pk": w["partner"].pk}, ["get", "patch"]),
     "api-offer-detail": (O, lambda w: {"pk": w[O].pk}, ["get", "patch"]),
     "api-offer-co-sell": (O, lambda w: {"pk": w[O].pk}, ["get"]),
+    "api-offer-technical-validation-submit": (O, lambda w: {"pk": w[O].pk}, ["post"]),
+    "api-offer-technical-validation-pass": (O, lambda w: {"pk": w[O].pk}, ["post"]),
+    "api-offer-technical-validation-fail": (O, lambda w: {"pk": w[O].pk}, ["post"]),
     "api-offer-document-list": (O, lambda w: {"offer_pk": w[O].pk}, ["get", "post"]),
     "api-offer-document-detail": (
         D,

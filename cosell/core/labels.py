@@ -27,6 +27,13 @@ VERBS = {
     "co_sell_status_changed": _("Co-sell status changed"),
     "badge_changed": _("Badge changed"),
     "technical_validation_changed": _("Technical validation changed"),
+    "technical_validation_submitted": _("Submitted for technical validation"),
+    "technical_validation_passed": _("Technical validation passed"),
+    "technical_validation_failed": _("Technical validation failed"),
+    "facts_changed": _("Figures measured by Microsoft recorded"),
+    "deal_type_changed": _("Deal type changed"),
+    "help_requested": _("Microsoft's help requested"),
+    "archived": _("Archived"),
     "document_uploaded": _("Document uploaded"),
     "document_deleted": _("Document deleted"),
     "contact_added": _("Contact added"),
@@ -40,6 +47,19 @@ VERBS = {
     "recovered": _("Endpoint recovered"),
     "delivery_resent": _("Delivery re-sent"),
     "revoked": _("Revoked"),
+}
+
+# Who acted when no person did: the jobs, in words.
+JOBS = {
+    "offers.status_evaluate": _("the portal's co-sell status check"),
+    "offers.reevaluate_all": _("the nightly co-sell status check"),
+    "offers.badge_propagate": _("the badge propagation run"),
+    "admin.reevaluate": _("an administrator's re-evaluation"),
+    "demo.seed": _("the demo data"),
+    "leads.expire": _("the lead expiry run"),
+    "leads.remind": _("the lead reminder run"),
+    "leads.archive_marketplace": _("the marketplace lead archive run"),
+    "webhooks.delivery": _("webhook delivery"),
 }
 
 # Reasons the services record as codes.
@@ -69,3 +89,10 @@ def reason_label(text: str) -> str:
     if text in REASONS:
         return str(REASONS[text])
     return str(_STATES.get(text, text))
+
+
+def job_label(code: str) -> str:
+    """A job in the reader's language (never its code on a page)."""
+    if not code:
+        return str(_("the portal"))
+    return str(JOBS.get(code, _("the portal")))

@@ -50,7 +50,9 @@ class AuditEvent(models.Model):
     def who(self) -> str:
         if self.actor_id:
             return str(self.actor)
-        return self.job or "system"
+        from cosell.core.labels import job_label
+
+        return job_label(self.job)
 
 
 TOKEN_PREFIX = "csl_"

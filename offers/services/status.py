@@ -4,7 +4,7 @@ from datetime import datetime
 
 from django.conf import settings
 from django.db import transaction
-from django.db.models import F, Prefetch
+from django.db.models import Prefetch
 from django.utils import translation
 
 from cosell.core import audit, effects
@@ -191,7 +191,7 @@ def badge_propagate(*, now: datetime, batch_size: int = PROPAGATE_BATCH_SIZE) ->
         Offer.objects.select_for_update()
         .filter(**due_filter)
         .order_by("pk")
-        # badge_visible_since is set below from badge_due_at: not read (nor parsed).
+        # badge_visible_since is set below to the run's moment: not read (nor parsed).
         .values(*(name for name in events.OFFER_VALUES if name != "badge_visible_since"))
     )
     changed, last_id = 0, 0
@@ -210,7 +210,8 @@ def badge_propagate(*, now: datetime, batch_size: int = PROPAGATE_BATCH_SIZE) ->
                     (offer["id"], old, new, f"propagation run {due_at.isoformat()}")
                 )
                 offer["badge_state"] = new
-                offer["badge_visible_since"] = due_at if new == BadgeState.VISIBLE else None
+                # The moment the run published it (the job runs after the run falls due).
+                offer["badge_visible_since"] = now if new == BadgeState.VISIBLE else None
                 offer["badge_due_at"] = None
             # One UPDATE per target state (not bulk_update's CASE per id), guarded by the state
             # the rows were locked in.
@@ -220,9 +221,7 @@ def badge_propagate(*, now: datetime, batch_size: int = PROPAGATE_BATCH_SIZE) ->
                     Offer.objects.filter(pk__in=ids, badge_state=old_state).update(
                         badge_state=new_state,
                         badge_due_at=None,
-                        badge_visible_since=(
-                            F("badge_due_at") if new_state == BadgeState.VISIBLE else None
-                        ),
+                        badge_visible_since=(now if new_state == BadgeState.VISIBLE else None),
                     )
             audit.bulk_record_many(Offer, "badge_changed", audit_entries, job=PROPAGATE_JOB, at=now)
             events.emit_offer_values("offer.badge_changed", changes, at=now)

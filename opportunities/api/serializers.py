@@ -7,6 +7,7 @@ from ..models import (
     AssessmentType,
     Category,
     CustomerSize,
+    DealType,
     ErrorReason,
     HelpNeeded,
     Lead,
@@ -89,6 +90,29 @@ class OpportunityCreateSerializer(OpportunityFieldsSerializer):
     category = serializers.ChoiceField(choices=Category.choices)
     solutions = SolutionInputSerializer(many=True)
     invite_partner_ids = serializers.ListField(child=serializers.IntegerField(), required=False)
+    invite_microsoft = serializers.BooleanField(
+        required=False,
+        default=False,
+        help_text=_("p2p only: invite Microsoft as well as the partners."),
+    )
+    deal_type = serializers.ChoiceField(
+        choices=DealType.choices,
+        required=False,
+        allow_blank=True,
+        help_text=_(
+            "microsoft only. co_sell: help_needed names the help asked (a lead sellers answer "
+            "within 14 days); partner_led: no help, shared with Microsoft sellers for "
+            "visibility. Left out: decided by help_needed and share_with_microsoft."
+        ),
+    )
+    share_with_microsoft = serializers.BooleanField(
+        required=False,
+        default=True,
+        help_text=_(
+            "microsoft only: may Microsoft sellers view a deal that asks no help? No records a "
+            "private deal."
+        ),
+    )
     confirm_duplicate = serializers.BooleanField(required=False, default=False)
 
 
@@ -165,6 +189,7 @@ class OpportunitySerializer(serializers.ModelSerializer):
             "id",
             "name",
             "category",
+            "deal_type",
             "status",
             "stage",
             "progress",
@@ -213,6 +238,10 @@ class LeadSerializer(serializers.ModelSerializer):
     time_left_seconds = serializers.SerializerMethodField()
     answered_by = serializers.SerializerMethodField()
     decline_reason = serializers.CharField(help_text=", ".join(LostReason.values))
+    kept_until = serializers.DateTimeField(
+        allow_null=True,
+        help_text=_("Marketplace leads that need no answer: when they leave the inbox."),
+    )
 
     class Meta:
         model = Lead
@@ -237,7 +266,10 @@ class LeadSerializer(serializers.ModelSerializer):
             "close_date",
             "notes",
             "sent_at",
+            "needs_answer",
             "expires_at",
+            "kept_until",
+            "archived_at",
             "time_left_seconds",
             "reminded_at",
             "answered_at",

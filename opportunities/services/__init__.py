@@ -19,7 +19,7 @@ re-check the state, so a job racing a person's click gives one outcome. No lock 
 a network call: deliveries and side effects are claimed, committed, then sent.
 """
 
-from .jobs import lead_expire_due, lead_remind_due
+from .jobs import lead_archive_marketplace_due, lead_expire_due, lead_remind_due
 from .leads import (
     lead_accept,
     lead_decline,
@@ -43,6 +43,7 @@ from .opportunities import (
 __all__ = [
     "DuplicateOpportunity",
     "lead_accept",
+    "lead_archive_marketplace_due",
     "lead_decline",
     "lead_expire_due",
     "lead_reassign",

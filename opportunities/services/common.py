@@ -122,13 +122,13 @@ def send_lead(
             assessment=opportunity.category == Category.SOLUTION_ASSESSMENT,
         )
         fields.setdefault("receiver_seller", seller)
+    fields.setdefault("expires_at", lead_expiry(now))
     lead = Lead.objects.create(
         opportunity=opportunity,
         receiver=Lead.Receiver.PARTNER if receiver_partner else Lead.Receiver.MICROSOFT,
         receiver_partner=receiver_partner,
         sender_user=actor if actor is not None and actor.is_authenticated else None,
         sent_at=now,
-        expires_at=lead_expiry(now),
         **fields,
     )
     audit.record(
@@ -141,6 +141,7 @@ def send_lead(
             "receiver": lead.receiver,
             "receiver_partner_id": lead.receiver_partner_id,
             "receiver_seller_id": lead.receiver_seller_id,
+            "needs_answer": lead.needs_answer,
         },
     )
     events.emit_lead("lead.created", lead, at=now)

@@ -8,7 +8,7 @@ from django.db import transaction
 from cosell.core import audit, effects, periodic
 
 from .. import events, tasks
-from ..models import Lead
+from ..models import MARKETPLACE_LEAD_KEEP, Lead
 
 BATCH_SIZE = 500
 
@@ -94,5 +94,27 @@ def lead_remind_due(now: datetime, *, batch_size: int = BATCH_SIZE) -> int:
             audit.build(lead, "reminded", job="leads.remind", at=now) for lead in batch
         )
         effects.queue_many(tasks.lead_notify_receiver, ((pk, "reminder") for pk in ids))
+        total += len(ids)
+    return total
+
+
+@periodic.register("leads.archive_marketplace")
+def lead_archive_marketplace_due(now: datetime, *, batch_size: int = BATCH_SIZE) -> int:
+    """Archive marketplace leads that need no answer (get it now, free trial, test drive) once
+    they are 6 months old: they leave the inbox; nothing else changes (no status move, no
+    mail). Set-based, batched; running again for the same instant changes nothing."""
+    due = Lead.objects.filter(
+        source=Lead.Source.MARKETPLACE,
+        needs_answer=False,
+        archived_at__isnull=True,
+        sent_at__lte=now - MARKETPLACE_LEAD_KEEP,
+    ).order_by("sent_at", "id")
+    total = 0
+    for batch in _batches(due, batch_size):
+        ids = [lead.pk for lead in batch]
+        Lead.objects.filter(pk__in=ids, archived_at__isnull=True).update(archived_at=now)
+        audit.bulk_record(
+            audit.build(lead, "archived", job="leads.archive_marketplace", at=now) for lead in batch
+        )
         total += len(ids)
     return total

@@ -82,6 +82,17 @@ def is_sender(user, lead: Lead) -> bool:
     return lead.sender_user_id is not None and lead.sender_user_id == user.pk
 
 
+def _nothing_to_answer(lead: Lead, to: str) -> InvalidTransition:
+    return InvalidTransition(
+        lead,
+        to=to,
+        message=_(
+            "This partner-led deal is shared with Microsoft for visibility: there is nothing to "
+            "accept or decline."
+        ),
+    )
+
+
 def lead_accept(
     *,
     lead_id: int,
@@ -117,6 +128,8 @@ def lead_accept(
             raise PermissionDenied(_("Only the receiver of a lead can accept it."))
         if lead.status != Lead.Status.RECEIVED:
             raise InvalidTransition(lead, to=Lead.Status.ACCEPTED)
+        if lead.is_for_visibility:
+            raise _nothing_to_answer(lead, Lead.Status.ACCEPTED)
         if lead.is_due_to_expire(now):
             raise expired_transition(lead, Lead.Status.ACCEPTED)
         seller = actor.seller_or_none
@@ -266,6 +279,8 @@ def lead_decline(*, lead_id: int, actor, reason: str, notes: str, now: datetime)
             return lead
         if lead.status != Lead.Status.RECEIVED:
             raise InvalidTransition(lead, to=Lead.Status.DECLINED)
+        if lead.is_for_visibility:
+            raise _nothing_to_answer(lead, Lead.Status.DECLINED)
         if lead.is_due_to_expire(now):
             raise expired_transition(lead, Lead.Status.DECLINED)
         lead.status, lead.answered_at, lead.answered_by = Lead.Status.DECLINED, now, actor
@@ -427,7 +442,8 @@ def marketplace_lead_create(
     actor=None,
 ) -> Lead:
     """A customer used a call to action on a marketplace listing: a lead to the offer's
-    partner."""
+    partner. A "contact me" lead is answered like any other; the others (get it now, free
+    trial, test drive) need no answer, never expire and are kept 6 months (then archived)."""
     if call_to_action not in Lead.CallToAction.values:
         raise ValidationFailed(
             {"call_to_action": [_("Choose one of: %s.") % ", ".join(Lead.CallToAction.values)]}
@@ -454,5 +470,12 @@ def marketplace_lead_create(
             call_to_action=call_to_action,
             title=f"{offer.name}: {Lead.CallToAction(call_to_action).label}",
             notes=notes,
+            **_marketplace_answer(call_to_action),
             **fields,
         )
+
+
+def _marketplace_answer(call_to_action: str) -> dict:
+    if call_to_action == Lead.CallToAction.CONTACT_ME:
+        return {}
+    return {"needs_answer": False, "expires_at": None}

@@ -19,6 +19,7 @@ from ..models import (
     STAGE_ORDER,
     AssessmentType,
     Category,
+    DealType,
     ErrorReason,
     Lead,
     LostReason,
@@ -30,6 +31,7 @@ from ..models import (
 )
 from .common import (
     check_contact,
+    lead_expiry,
     partner_or_error,
     require_active,
     require_owner_side,
@@ -93,9 +95,17 @@ def _category_errors(partner: Partner, category: str, fields: dict) -> dict[str,
     return errors
 
 
-def _clean_solutions(partner: Partner, solutions: Iterable[dict]) -> list[OpportunitySolution]:
+def _clean_solutions(
+    partner: Partner, solutions: Iterable[dict], *, category: str = ""
+) -> list[OpportunitySolution]:
     """At least one solution: an offer of the partner's own, or a named Microsoft or
-    third-party solution."""
+    third-party solution. A solution assessment carries only its assessment: no solutions."""
+    if category == Category.SOLUTION_ASSESSMENT:
+        if solutions:
+            raise ValidationFailed(
+                {"solutions": [_("A solution assessment carries only its assessment type.")]}
+            )
+        return []
     cleaned: list[OpportunitySolution] = []
     offer_ids = set()
     for item in solutions or ():
@@ -135,6 +145,8 @@ def _find_duplicate(
     offer_ids = [s.offer_id for s in solutions if s.offer_id]
     names = [s.name for s in solutions if not s.offer_id]
     same_solution = Q(solutions__offer_id__in=offer_ids)
+    if not solutions and fields.get("assessment_type"):
+        same_solution = Q(assessment_type=fields["assessment_type"])
     for name in names:
         same_solution |= Q(solutions__name__iexact=name)
     return (
@@ -156,21 +168,62 @@ def _invitees(partner: Partner, partner_ids: Iterable) -> list[Partner]:
     return invitees
 
 
+def deal_type_for(category: str, help_needed, share_with_microsoft: bool) -> tuple[str, str]:
+    """(category, deal type) from Partner Center's two questions. A ``microsoft`` deal that
+    asks for help is co-sell; without help but shared with Microsoft sellers it is
+    partner-led; with neither it is a private deal."""
+    if category != Category.MICROSOFT:
+        return category, ""
+    if help_needed:
+        return category, DealType.CO_SELL
+    if share_with_microsoft:
+        return category, DealType.PARTNER_LED
+    return Category.PRIVATE, ""
+
+
+def _deal_type_errors(category: str, deal_type: str, help_needed) -> dict[str, list[str]]:
+    if not deal_type:
+        return {}
+    if category != Category.MICROSOFT:
+        return {"deal_type": [_("Only co-sell with Microsoft deals have a deal type.")]}
+    if deal_type == DealType.CO_SELL and not help_needed:
+        return {"help_needed": [_("A co-sell deal asks Microsoft for some help: choose it.")]}
+    if deal_type == DealType.PARTNER_LED and help_needed:
+        return {
+            "deal_type": [_("A deal that asks Microsoft for help is co-sell, not partner-led.")]
+        }
+    return {}
+
+
+def _microsoft_lead(opportunity: Opportunity, *, actor, now: datetime) -> Lead:
+    """The lead to Microsoft: a co-sell request sellers answer within the expiry window, or a
+    partner-led deal shared for visibility (nothing to answer, never expires)."""
+    for_visibility = opportunity.deal_type == DealType.PARTNER_LED
+    return send_lead(
+        opportunity=opportunity,
+        actor=actor,
+        now=now,
+        source=Lead.Source.PARTNER,
+        sender_partner=opportunity.partner,
+        needs_answer=not for_visibility,
+        **({"expires_at": None} if for_visibility else {}),
+    )
+
+
 def _share(
-    opportunity: Opportunity, *, actor, now: datetime, invitees: Iterable[Partner] = ()
+    opportunity: Opportunity,
+    *,
+    actor,
+    now: datetime,
+    invitees: Iterable[Partner] = (),
+    invite_microsoft: bool = False,
 ) -> list[Lead]:
-    """The leads a category implies: to Microsoft, or to each invited partner."""
+    """The leads a category implies: to Microsoft, or to each invited partner (and to
+    Microsoft too when a P2P deal invites it)."""
     if opportunity.category in CO_SELL_CATEGORIES:
-        return [
-            send_lead(
-                opportunity=opportunity,
-                actor=actor,
-                now=now,
-                source=Lead.Source.PARTNER,
-                sender_partner=opportunity.partner,
-            )
-        ]
-    return [
+        return [_microsoft_lead(opportunity, actor=actor, now=now)]
+    leads = [_microsoft_lead(opportunity, actor=actor, now=now)] if invite_microsoft else []
+    return leads + [
         send_lead(
             opportunity=opportunity,
             actor=actor,
@@ -193,11 +246,19 @@ def opportunity_create(
     customer_name: str,
     solutions: list[dict],
     invite_partner_ids: Iterable = (),
+    invite_microsoft: bool = False,
+    share_with_microsoft: bool = True,
+    deal_type: str = "",
     confirm_duplicate: bool = False,
     **fields,
 ) -> Opportunity:
     """Record a deal and share it as its category says: a lead to Microsoft (routed to the
-    covering seller, else the shared queue), or to each invited partner.
+    covering seller, else the shared queue), or to each invited partner (a P2P deal may invite
+    Microsoft too, ``invite_microsoft``).
+
+    A ``microsoft`` deal's type follows ``deal_type_for``: help asked is co-sell; no help and
+    ``share_with_microsoft`` is partner-led; neither records a private deal. A ``deal_type``
+    given by the caller must agree with the help asked.
 
     An active opportunity of this partner for the same customer with an overlapping solution
     raises ``DuplicateOpportunity`` unless ``confirm_duplicate``.
@@ -211,15 +272,26 @@ def opportunity_create(
         "customer_name": (customer_name or "").strip(),
     }
     errors = _category_errors(partner, category, fields)
+    errors.update(_deal_type_errors(category, deal_type, fields.get("help_needed")))
+    if deal_type == DealType.PARTNER_LED:
+        share_with_microsoft = True
+    if not errors.get("category"):
+        category, deal_type = deal_type_for(
+            category, fields.get("help_needed"), share_with_microsoft
+        )
     for required in ("name", "customer_name"):
         if not fields[required]:
             errors[required] = [_("This field is required.")]
     check_contact(fields, errors)
     if invite_partner_ids and category != Category.P2P:
         errors["invite_partner_ids"] = [_("Only partner-to-partner deals invite partners.")]
+    if invite_microsoft and category != Category.P2P:
+        errors["invite_microsoft"] = [
+            _("Only partner-to-partner deals invite Microsoft as well as partners.")
+        ]
     if errors:
         raise ValidationFailed(errors)
-    cleaned_solutions = _clean_solutions(partner, solutions)
+    cleaned_solutions = _clean_solutions(partner, solutions, category=category)
     invitees = _invitees(partner, invite_partner_ids)
     with transaction.atomic():
         # One writer per partner at a time, so two identical submissions cannot both pass the
@@ -236,6 +308,7 @@ def opportunity_create(
         opportunity = Opportunity(
             partner=partner,
             category=category,
+            deal_type=deal_type,
             stage=Stage.CREATED,
             created_by=actor if actor is not None and actor.is_authenticated else None,
             created_at=now,
@@ -256,7 +329,12 @@ def opportunity_create(
             to=Opportunity.Status.ACTIVE,
             actor=actor,
             at=now,
-            extra={"category": category, "confirmed_duplicate": bool(confirm_duplicate)},
+            extra={
+                "category": category,
+                "deal_type": deal_type,
+                "invite_microsoft": bool(invite_microsoft),
+                "confirmed_duplicate": bool(confirm_duplicate),
+            },
         )
         events.emit_opportunity(
             "opportunity.created",
@@ -264,7 +342,13 @@ def opportunity_create(
             at=now,
             invitee_ids=[invitee.pk for invitee in invitees],
         )
-        _share(opportunity, actor=actor, now=now, invitees=invitees)
+        _share(
+            opportunity,
+            actor=actor,
+            now=now,
+            invitees=invitees,
+            invite_microsoft=invite_microsoft,
+        )
     return opportunity
 
 
@@ -314,10 +398,19 @@ def opportunity_update(
             errors["name"] = [_("This field is required.")]
         if not merged["customer_name"].strip():
             errors["customer_name"] = [_("This field is required.")]
+        if opportunity.deal_type == DealType.CO_SELL and not merged["help_needed"]:
+            errors["help_needed"] = [
+                _("A co-sell deal asks Microsoft for help: keep at least one kind of help.")
+            ]
         if errors:
             raise ValidationFailed(errors)
+        turns_co_sell = (
+            opportunity.deal_type == DealType.PARTNER_LED and "help_needed" in changed
+        ) and bool(merged["help_needed"])
         if solutions is not None:
-            cleaned = _clean_solutions(opportunity.partner, solutions)
+            cleaned = _clean_solutions(
+                opportunity.partner, solutions, category=opportunity.category
+            )
             before = sorted(str(s) for s in opportunity.solutions.all())
             if sorted(str(s) for s in cleaned) != before:
                 opportunity.solutions.all().delete()
@@ -332,12 +425,42 @@ def opportunity_update(
         opportunity.version += 1
         opportunity.updated_at = now
         fields = [f for f in changed if f != "solutions"]
+        if turns_co_sell:
+            opportunity.deal_type = DealType.CO_SELL
+            fields.append("deal_type")
         opportunity.save(
             update_fields=[*fields, "customer_name_normalized", "version", "updated_at"]
         )
         audit.record(opportunity, "updated", actor=actor, at=now, extra={"fields": sorted(changed)})
+        if turns_co_sell:
+            _ask_microsoft_for_help(opportunity, actor=actor, now=now)
         events.emit_opportunity("opportunity.updated", opportunity, at=now, changed=changed)
     return opportunity
+
+
+def _ask_microsoft_for_help(opportunity: Opportunity, *, actor, now: datetime) -> Lead:
+    """A partner-led deal asks for help and turns co-sell: its visibility lead to Microsoft
+    becomes a request sellers answer within the expiry window (a new lead if none is open)."""
+    audit.record(
+        opportunity,
+        "deal_type_changed",
+        frm=DealType.PARTNER_LED,
+        to=DealType.CO_SELL,
+        actor=actor,
+        at=now,
+    )
+    lead = (
+        opportunity.leads.select_for_update()
+        .filter(receiver=Lead.Receiver.MICROSOFT, status=Lead.Status.RECEIVED, needs_answer=False)
+        .first()
+    )
+    if lead is None:
+        return _microsoft_lead(opportunity, actor=actor, now=now)
+    lead.needs_answer, lead.expires_at = True, lead_expiry(now)
+    lead.save(update_fields=["needs_answer", "expires_at"])
+    audit.record(lead, "help_requested", actor=actor, at=now)
+    effects.queue(tasks.lead_notify_receiver, lead.pk, "received")
+    return lead
 
 
 def opportunity_invite(*, opportunity_id: int, partner_id, actor, now: datetime) -> Lead:
@@ -399,9 +522,16 @@ def opportunity_upgrade(
             raise ValidationFailed(errors)
         invitees = _invitees(opportunity.partner, partner_ids)
         opportunity.category = category
+        # Upgraded to co-sell with Microsoft: co-sell if it asks help, else partner-led (shared
+        # for visibility: choosing the upgrade is the answer to "may sellers view it").
+        _category, opportunity.deal_type = deal_type_for(category, opportunity.help_needed, True)
+        if category == Category.SOLUTION_ASSESSMENT:
+            opportunity.solutions.all().delete()  # an assessment carries only its assessment
         opportunity.version += 1
         opportunity.updated_at = now
-        opportunity.save(update_fields=["category", "assessment_type", "version", "updated_at"])
+        opportunity.save(
+            update_fields=["category", "deal_type", "assessment_type", "version", "updated_at"]
+        )
         audit.record(
             opportunity, "upgraded", frm=Category.PRIVATE, to=category, actor=actor, at=now
         )

@@ -67,7 +67,24 @@ def test_sellers_see_co_sell_ready_offers_of_every_partner_read_only(seller, off
     assert client.get(f"/api/v1/offers/{offer.pk}/").status_code == 404
     assert client.get(f"/api/v1/offers/{foreign.pk}/co-sell/").status_code == 200
     assert client.get(f"/api/v1/offers/{foreign.pk}/contacts/").status_code == 200
+    # Co-sell ready exposes the solution and its documents to sellers, read-only.
+    documents = client.get(f"/api/v1/offers/{foreign.pk}/documents/")
+    assert documents.status_code == 200 and len(documents.json()) == 1
+    doc = foreign.documents.get()
+    download = client.get(f"/api/v1/offers/{foreign.pk}/documents/{doc.pk}/file/")
+    assert download.status_code == 200
+    assert b"".join(download.streaming_content).startswith(b"%PDF")
+    upload = client.post(
+        f"/api/v1/offers/{foreign.pk}/documents/",
+        {"kind": "one_pager", "file": SimpleUploadedFile("x.pdf", PDF_BYTES)},
+    )
+    assert upload.status_code == 403
+    assert client.delete(f"/api/v1/offers/{foreign.pk}/documents/{doc.pk}/").status_code == 403
+    # Not co-sell ready: neither the offer nor its documents.
+    Offer.objects.filter(pk=foreign.pk).update(co_sell_status=CoSellStatus.NOT_READY)
     assert client.get(f"/api/v1/offers/{foreign.pk}/documents/").status_code == 404
+    assert client.get(f"/api/v1/offers/{foreign.pk}/documents/{doc.pk}/file/").status_code == 404
+    Offer.objects.filter(pk=foreign.pk).update(co_sell_status=CoSellStatus.AZURE_IP_INCENTIVE)
     patch = client.patch(
         f"/api/v1/offers/{foreign.pk}/", {"name": "x"}, content_type="application/json"
     )
@@ -119,11 +136,8 @@ def test_partner_admin_creates_and_edits_and_the_status_follows(
             {
                 "name": "Insight",
                 "offer_type": "saas",
-                "listing_state": "live",
                 "solution_type": "ip",
                 "solution_areas": ["data_ai"],
-                "transactable": True,
-                "has_paid_plan": True,
             },
             content_type="application/json",
         )
@@ -132,6 +146,10 @@ def test_partner_admin_creates_and_edits_and_the_status_follows(
     assert created["partner"] == azure_partner.pk
     assert created["co_sell_status"] == "not_ready"
     offer = Offer.objects.get(pk=created["id"])
+    # Microsoft's measured facts: recorded by the portal's administrators.
+    Offer.objects.filter(pk=offer.pk).update(
+        listing_state="live", transactable=True, has_paid_plan=True
+    )
     make_ready(offer, diagram=True)
     with django_capture_on_commit_callbacks(execute=True):
         response = client.patch(
@@ -163,11 +181,11 @@ def test_bad_input_is_400_naming_the_field(partner_admin, offer):
     assert {"name", "offer_type"} <= set(response.json()["errors"])
     response = client.patch(
         f"/api/v1/offers/{offer.pk}/",
-        {"billed_revenue_12m_usd": "-5", "solution_areas": ["moon"]},
+        {"solution_type": "rocket", "solution_areas": ["moon"]},
         content_type="application/json",
     )
     assert response.status_code == 400
-    assert {"billed_revenue_12m_usd", "solution_areas"} <= set(response.json()["errors"])
+    assert {"solution_type", "solution_areas"} <= set(response.json()["errors"])
     assert (
         client.put(f"/api/v1/offers/{offer.pk}/", {}, content_type="application/json").status_code
         == 405
@@ -217,6 +235,13 @@ def test_only_staff_set_technical_validation(partner_admin, admin_user, offer, f
         content_type="application/json",
     )
     assert created.status_code == 403
+    # Staff pass only what was submitted: 409 before, 200 after the partner submits.
+    early = api(admin_user).patch(
+        f"/api/v1/offers/{offer.pk}/", body, content_type="application/json"
+    )
+    assert early.status_code == 409 and early.json()["code"] == "invalid_transition"
+    submit = api(partner_admin).post(f"/api/v1/offers/{offer.pk}/technical-validation/submit/")
+    assert submit.status_code == 200 and submit.json()["technical_validation"] == "pending"
     staff = api(admin_user).patch(
         f"/api/v1/offers/{offer.pk}/", body, content_type="application/json"
     )
@@ -233,6 +258,62 @@ def test_only_staff_set_technical_validation(partner_admin, admin_user, offer, f
         {"name": "No partner", "offer_type": "saas"},
         content_type="application/json",
     ).json()["errors"] == {"partner": ["Staff must name the partner."]}
+
+
+@pytest.mark.parametrize(
+    ("field", "value"),
+    [
+        ("transactable", True),
+        ("billed_revenue_12m_usd", "250000"),
+        ("has_paid_plan", True),
+        ("listing_state", "live"),
+        ("isv_connect_enrolled", True),
+    ],
+)
+def test_a_partner_cannot_self_certify_measured_facts(
+    partner_admin, admin_user, offer, field, value
+):
+    """Issue 11: setting transactable and billed revenue on its own offer reached incentives
+    with no administrator involved."""
+    Offer.objects.filter(pk=offer.pk).update(listing_state="draft")
+    before = Offer.objects.values(field).get(pk=offer.pk)[field]
+    patch = api(partner_admin).patch(
+        f"/api/v1/offers/{offer.pk}/", {field: value}, content_type="application/json"
+    )
+    assert patch.status_code == 403
+    assert field in patch.json()["detail"]
+    created = api(partner_admin).post(
+        "/api/v1/offers/",
+        {"name": "Self-certified", "offer_type": "saas", field: value},
+        content_type="application/json",
+    )
+    assert created.status_code == 403
+    assert not Offer.objects.filter(name="Self-certified").exists()
+    assert Offer.objects.values(field).get(pk=offer.pk)[field] == before
+    staff = api(admin_user).patch(
+        f"/api/v1/offers/{offer.pk}/", {field: value}, content_type="application/json"
+    )
+    assert staff.status_code == 200, staff.json()
+    assert str(Offer.objects.values(field).get(pk=offer.pk)[field]) in (str(value), f"{value}.00")
+
+
+def test_technical_validation_actions(partner_admin, partner_user, admin_user, offer, foreign):
+    url = f"/api/v1/offers/{offer.pk}/technical-validation/"
+    assert api(partner_user).post(url + "submit/").status_code == 403
+    assert (
+        api(partner_admin)
+        .post(f"/api/v1/offers/{foreign.pk}/technical-validation/submit/")
+        .status_code
+        == 404
+    )
+    assert api(partner_admin).post(url + "pass/").status_code == 403
+    assert api(admin_user).post(url + "pass/").status_code == 409
+    assert api(partner_admin).post(url + "submit/").json()["technical_validation"] == "pending"
+    assert api(partner_admin).post(url + "submit/").status_code == 200  # harmless repeat
+    assert api(partner_admin).post(url + "fail/").status_code == 403
+    assert api(admin_user).post(url + "fail/").json()["technical_validation"] == "failed"
+    assert api(partner_admin).post(url + "submit/").json()["technical_validation"] == "pending"
+    assert api(admin_user).post(url + "pass/").json()["technical_validation"] == "passed"
 
 
 def test_documents_upload_list_download_delete(partner_admin, offer):
@@ -297,7 +378,13 @@ def test_contacts_list_create_import_delete(partner_admin, offer):
 def test_partner_figures_patch_is_for_staff(
     partner_admin, admin_user, partner, other_partner, django_capture_on_commit_callbacks
 ):
-    offer = make_ready(OfferFactory(partner=partner, offer_type=OfferType.DYNAMICS_365_OPERATIONS))
+    offer = make_ready(
+        OfferFactory(
+            partner=partner,
+            offer_type=OfferType.DYNAMICS_365_OPERATIONS,
+            isv_connect_enrolled=True,
+        )
+    )
     body = {"isv_connect_tier": "premium", "acr_trailing_12m_usd": "200000.00"}
     own = api(partner_admin).patch(
         f"/api/v1/partners/{partner.pk}/", body, content_type="application/json"

@@ -12,7 +12,7 @@ from django.db import connection
 from cosell.core.models import AuditEvent
 from offers import services
 from offers.badges import next_propagation_run
-from offers.models import BadgeState, CoSellStatus, Offer, OfferDocument
+from offers.models import BadgeState, CoSellStatus, Offer, OfferDocument, OfferType
 from tests.offers.conftest import make_ready
 from tests.offers.factories import OfferDocumentFactory, OfferFactory
 
@@ -60,7 +60,8 @@ def test_the_badge_cycle_across_thirty_days(azure_offer):
 
     assert propagate("2026-01-31T04:00:00Z").endswith(": 1")
     assert state(offer) == BadgeState.VISIBLE
-    assert offer.badge_visible_since == appears
+    # The moment the job published it (04:00), not the 00:00 the run fell due.
+    assert offer.badge_visible_since == datetime(2026, 1, 31, 4, 0, tzinfo=UTC)
     assert offer.badge_due_at is None
     # The same instant again changes nothing.
     events = AuditEvent.objects.count()
@@ -117,13 +118,26 @@ def test_losing_eligibility_before_it_appears_cancels_the_badge(azure_offer):
     assert propagate("2026-01-31T04:00:00Z").endswith(": 0")
 
 
-def test_co_sell_ready_offers_of_isv_connect_partners_earn_the_badge(partner):
+def test_only_incentive_statuses_earn_the_badge(partner):
+    """A co-sell-ready SaaS offer of an ISV Connect partner is not badged (the old rule badged
+    it); a Dynamics offer enrolled in ISV Connect reaches a Business Applications incentive and
+    is."""
     partner.isv_connect_tier = "standard"
     partner.save()
-    offer = make_ready(OfferFactory(partner=partner))
-    assert evaluate(offer, EPOCH).badge_state == BadgeState.PENDING
-    plain = make_ready(OfferFactory())
-    assert evaluate(plain, EPOCH).badge_state == BadgeState.NONE
+    saas = make_ready(OfferFactory(partner=partner))
+    saas = evaluate(saas, EPOCH)
+    assert saas.co_sell_status == CoSellStatus.CO_SELL_READY
+    assert saas.badge_state == BadgeState.NONE
+    dynamics = make_ready(
+        OfferFactory(
+            partner=partner,
+            offer_type=OfferType.DYNAMICS_365_CE_POWER_APPS,
+            isv_connect_enrolled=True,
+        )
+    )
+    dynamics = evaluate(dynamics, EPOCH)
+    assert dynamics.co_sell_status == CoSellStatus.BIZAPPS_STANDARD
+    assert dynamics.badge_state == BadgeState.PENDING
 
 
 def test_propagation_is_set_based(partner, django_assert_max_num_queries):

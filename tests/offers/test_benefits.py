@@ -70,9 +70,12 @@ def test_azure_benefit_needs_incentive_live_transactable_and_a_price(kwargs):
     ("status", "tier", "eligible"),
     [
         (CoSellStatus.AZURE_IP_INCENTIVE, "none", True),
-        (CoSellStatus.CO_SELL_READY, "standard", True),
-        (CoSellStatus.CO_SELL_READY, "premium", True),
+        # Only incentive statuses are badged: a co-sell-ready offer of an ISV Connect partner
+        # is not (the old rule badged it).
+        (CoSellStatus.CO_SELL_READY, "standard", False),
+        (CoSellStatus.CO_SELL_READY, "premium", False),
         (CoSellStatus.BIZAPPS_STANDARD, "standard", True),
+        (CoSellStatus.BIZAPPS_PREMIUM, "premium", True),
         (CoSellStatus.CO_SELL_READY, "none", False),
         (CoSellStatus.NOT_READY, "premium", False),
     ],
@@ -85,3 +88,16 @@ def test_preferred_solution_badge(status, tier, eligible):
 
 def test_not_ready_offers_earn_nothing():
     assert not any(applies(offer(co_sell_status=CoSellStatus.NOT_READY)).values())
+
+
+@pytest.mark.parametrize(
+    "offer_type",
+    [OfferType.SAAS, OfferType.DYNAMICS_365_BUSINESS_CENTRAL, OfferType.POWER_BI_APP],
+)
+def test_co_sell_ready_offers_of_isv_connect_partners_are_not_badged_for_that(offer_type):
+    """Fails on the old rule: SaaS, Business Central and Power BI offers were badged whenever
+    their partner had an ISV Connect tier."""
+    o = offer(offer_type=offer_type, co_sell_status=CoSellStatus.CO_SELL_READY)
+    result = {b.code: b for b in benefits(o, partner("premium"))}
+    assert result[BenefitCode.PREFERRED_SOLUTION].applies is False
+    assert "incentive" in str(result[BenefitCode.PREFERRED_SOLUTION].reason)

@@ -11,7 +11,7 @@ from cosell.core.errors import ValidationFailed
 from cosell.core.models import AuditEvent
 from offers import services
 from offers.files import OLE2, PNG
-from offers.models import OfferDocument
+from offers.models import Offer, OfferDocument
 from tests.offers.factories import PDF_BYTES, OfferFactory
 
 pytestmark = pytest.mark.django_db
@@ -167,9 +167,23 @@ def test_partner_people_and_staff_download_with_the_original_name(request, clien
     assert "Pitch" in response["Content-Disposition"]
 
 
-@pytest.mark.parametrize("who", ["other_partner_admin", "other_partner_user", "seller"])
+@pytest.mark.parametrize("who", ["other_partner_admin", "other_partner_user"])
 def test_everyone_else_gets_404(request, client_for, stored, who):
     assert client_for(request.getfixturevalue(who)).get(url(stored)).status_code == 404
+
+
+def test_sellers_download_documents_of_co_sell_ready_offers_only(client_for, seller, stored):
+    """Co-sell ready exposes the solution to Microsoft sellers, its pitch deck included."""
+    client = client_for(seller)
+    response = client.get(url(stored))
+    assert response.status_code == 200
+    assert b"".join(response.streaming_content) == PDF_BYTES
+    page = client.get(f"/offers/{stored.offer_id}/").content.decode()
+    assert "Co-sell documents" in page and "Pitch «deck».pdf" in page
+    assert "Delete" not in page and "Upload a document" not in page
+    assert "History" not in page
+    Offer.objects.filter(pk=stored.offer_id).update(co_sell_status="not_ready")
+    assert client.get(url(stored)).status_code == 404
 
 
 def test_anonymous_is_sent_to_login(client, stored):

@@ -71,6 +71,8 @@ def test_propagation_emits_in_bulk(partner, django_assert_max_num_queries):
     assert {(e.data["from"], e.data["to"]) for e in events} == {
         (BadgeState.PENDING, BadgeState.VISIBLE)
     }
-    assert all(e.data["badge_visible_since"] == due.isoformat() for e in events)
+    # The moment the run published it, not the moment it fell due.
+    ran_at = due + timedelta(hours=1)
+    assert all(e.data["badge_visible_since"] == ran_at.isoformat() for e in events)
     assert services.badge_propagate(now=due + timedelta(hours=1)) == 0
     assert len(rows("offer.badge_changed")) == 5

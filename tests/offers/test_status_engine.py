@@ -79,9 +79,23 @@ def test_an_offer_meeting_every_row_is_co_sell_ready():
         (Code.PITCH_DECK, {"docs": ["one_pager"]}),
         (Code.SALES_CONTACT, {"roles": ("marketing", "technical_sales")}),
         (Code.SALES_CONTACT, {"roles": ()}),
-        (Code.SERVICES_DESIGNATION, {"o": offer(offer_type=OfferType.CONSULTING_SERVICE)}),
-        (Code.SERVICES_DESIGNATION, {"o": offer(offer_type=OfferType.MANAGED_SERVICE)}),
+        (Code.SOLUTION_TYPE, {"o": offer(solution_type="")}),
+        (
+            Code.SERVICES_DESIGNATION,
+            {"o": offer(offer_type=OfferType.CONSULTING_SERVICE, solution_type="service")},
+        ),
+        (
+            Code.SERVICES_DESIGNATION,
+            {"o": offer(offer_type=OfferType.MANAGED_SERVICE, solution_type="managed_service")},
+        ),
+        # Keyed on the solution type, not the offer type.
+        (
+            Code.SERVICES_DESIGNATION,
+            {"o": offer(offer_type=OfferType.SAAS, solution_type="service")},
+        ),
         (Code.NOT_OFFICE_ADD_IN, {"o": offer(is_office_add_in=True)}),
+        (Code.OFFER_ISV_CONNECT, {"o": offer(offer_type=OfferType.DYNAMICS_365_CE_POWER_APPS)}),
+        (Code.OFFER_ISV_CONNECT, {"o": offer(offer_type=OfferType.DYNAMICS_365_OPERATIONS)}),
     ],
 )
 def test_each_co_sell_ready_row_is_required(code, kwargs):
@@ -94,11 +108,92 @@ def test_each_co_sell_ready_row_is_required(code, kwargs):
 
 def test_services_offers_are_ready_with_a_solutions_partner_designation():
     result = run(
-        o=offer(offer_type=OfferType.CONSULTING_SERVICE),
+        o=offer(offer_type=OfferType.CONSULTING_SERVICE, solution_type="service"),
         p=partner(solutions_partner_designation=True),
     )
     assert result.status == CoSellStatus.CO_SELL_READY
     assert met(result, Code.SERVICES_DESIGNATION)
+
+
+def test_a_saas_offer_whose_solution_type_is_service_needs_the_designation():
+    """Fails on the old engine, which keyed the designation on the offer type."""
+    without = run(o=offer(offer_type=OfferType.SAAS, solution_type="service"))
+    assert without.status == CoSellStatus.NOT_READY
+    assert without.unmet == [Code.SERVICES_DESIGNATION, *without.unmet[1:]]
+    designated = run(
+        o=offer(offer_type=OfferType.SAAS, solution_type="service"),
+        p=partner(solutions_partner_designation=True),
+    )
+    assert designated.status == CoSellStatus.CO_SELL_READY
+
+
+def test_an_ip_solution_needs_no_designation_whatever_the_offer_type():
+    result = run(o=offer(offer_type=OfferType.CONSULTING_SERVICE, solution_type="ip"))
+    assert met(result, Code.SERVICES_DESIGNATION)
+    assert result.status == CoSellStatus.CO_SELL_READY
+
+
+def test_a_blank_solution_type_is_not_ready():
+    """Fails on the old engine: a blank solution type reached co-sell ready."""
+    result = run(o=offer(solution_type=""))
+    assert result.status == CoSellStatus.NOT_READY
+    assert result.next_missing().code == Code.SOLUTION_TYPE
+
+
+@pytest.mark.parametrize(
+    "offer_type", [OfferType.DYNAMICS_365_CE_POWER_APPS, OfferType.DYNAMICS_365_OPERATIONS]
+)
+def test_dynamics_ce_and_operations_need_the_offer_enrolled_in_isv_connect(offer_type):
+    """Fails on the old engine: these became co-sell ready without the enrollment, even with a
+    premium partner."""
+    premium = partner(isv_connect_tier="premium")
+    not_enrolled = run(o=offer(offer_type=offer_type), p=premium)
+    assert not_enrolled.status == CoSellStatus.NOT_READY
+    assert not_enrolled.next_missing().code == Code.OFFER_ISV_CONNECT
+    enrolled = run(o=offer(offer_type=offer_type, isv_connect_enrolled=True), p=premium)
+    assert enrolled.status == CoSellStatus.BIZAPPS_PREMIUM
+
+
+@pytest.mark.parametrize(
+    "offer_type",
+    [OfferType.DYNAMICS_365_BUSINESS_CENTRAL, OfferType.SAAS, OfferType.POWER_BI_APP],
+)
+def test_other_types_need_no_isv_connect_enrollment(offer_type):
+    result = run(o=offer(offer_type=offer_type))
+    assert met(result, Code.OFFER_ISV_CONNECT)
+    assert result.status == CoSellStatus.CO_SELL_READY
+
+
+@pytest.mark.parametrize(
+    "offer_type", [OfferType.AZURE_VIRTUAL_MACHINE, OfferType.AZURE_APPLICATION]
+)
+def test_a_failed_technical_validation_never_passes_by_default(offer_type):
+    """Fails on the old engine: a transactable VM or Azure application passed "by default"
+    even after Microsoft's review failed it."""
+    o = azure_offer(
+        offer_type=offer_type,
+        transactable=True,
+        technical_validation=Offer.TechnicalValidation.FAILED,
+    )
+    result = run(o=o, p=rich_partner(), docs=ALL_DOCS)
+    assert not met(result, Code.TECHNICAL_VALIDATION)
+    assert result.status == CoSellStatus.CO_SELL_READY
+    detail = next(r.detail for r in result.checklist if r.code == Code.TECHNICAL_VALIDATION)
+    assert "failed" in str(detail) and "submit" in str(detail)
+
+
+@pytest.mark.parametrize(
+    ("state", "words"),
+    [
+        (Offer.TechnicalValidation.NOT_SUBMITTED, "Submit the offer for technical validation"),
+        (Offer.TechnicalValidation.PENDING, "Technical validation is pending"),
+        (Offer.TechnicalValidation.FAILED, "Technical validation failed"),
+    ],
+)
+def test_the_technical_validation_sentence_says_what_the_partner_can_do(state, words):
+    result = run(o=azure_offer(technical_validation=state), p=rich_partner(), docs=ALL_DOCS)
+    detail = next(r.detail for r in result.checklist if r.code == Code.TECHNICAL_VALIDATION)
+    assert words in str(detail)
 
 
 def test_office_add_ins_are_never_ready_even_with_everything_else():
@@ -131,7 +226,7 @@ def test_every_azure_ip_type_can_earn_the_incentive(offer_type):
     ("code", "kwargs"),
     [
         (Code.AZURE_IP_TYPE, {"o": azure_offer(offer_type=OfferType.POWER_BI_APP)}),
-        (Code.SOLUTION_TYPE_IP, {"o": azure_offer(solution_type=Offer.SolutionType.SERVICE)}),
+        (Code.SOLUTION_TYPE_IP, {"o": azure_offer(solution_type=Offer.SolutionType.DEVICE)}),
         (Code.AZURE_REVENUE, {"p": partner(acr_trailing_12m_usd=Decimal("99999.99"))}),
         (
             Code.TECHNICAL_VALIDATION,
@@ -196,13 +291,14 @@ def test_transactable_vm_and_azure_application_pass_technical_validation_by_defa
     ],
 )
 def test_business_applications_incentive(offer_type, tier, status):
-    result = run(o=offer(offer_type=offer_type), p=partner(isv_connect_tier=tier))
+    o = offer(offer_type=offer_type, isv_connect_enrolled=True)
+    result = run(o=o, p=partner(isv_connect_tier=tier))
     assert result.status == status
 
 
 def test_bizapps_incentive_still_needs_co_sell_readiness():
     result = run(
-        o=offer(offer_type=OfferType.DYNAMICS_365_OPERATIONS),
+        o=offer(offer_type=OfferType.DYNAMICS_365_OPERATIONS, isv_connect_enrolled=True),
         p=partner(isv_connect_tier="premium"),
         docs=["one_pager"],
     )
@@ -219,7 +315,9 @@ def test_checklist_has_every_row_once_with_stable_codes_and_sentences():
         "one_pager",
         "pitch_deck",
         "sales_contact",
+        "solution_type",
         "services_designation",
+        "offer_isv_connect",
         "not_office_add_in",
         "azure_ip_type",
         "solution_type_ip",
@@ -248,9 +346,13 @@ def test_next_missing_follows_the_offers_track():
     ready_azure = run(o=azure_offer(), p=rich_partner(), docs=READY_DOCS)
     assert ready_azure.next_missing().code == Code.ARCHITECTURE_DIAGRAM
     ready_ce = run(o=offer(offer_type=OfferType.DYNAMICS_365_CE_POWER_APPS))
-    assert ready_ce.next_missing().code == Code.ISV_CONNECT
+    assert ready_ce.next_missing().code == Code.OFFER_ISV_CONNECT
+    enrolled_ce = run(
+        o=offer(offer_type=OfferType.DYNAMICS_365_CE_POWER_APPS, isv_connect_enrolled=True)
+    )
+    assert enrolled_ce.next_missing().code == Code.ISV_CONNECT
     standard = run(
-        o=offer(offer_type=OfferType.DYNAMICS_365_CE_POWER_APPS),
+        o=offer(offer_type=OfferType.DYNAMICS_365_CE_POWER_APPS, isv_connect_enrolled=True),
         p=partner(isv_connect_tier="standard"),
     )
     assert standard.next_missing().code == Code.ISV_CONNECT_PREMIUM
@@ -270,7 +372,7 @@ def test_the_deciding_requirement_up_and_down():
     assert down.status == CoSellStatus.NOT_READY
     assert decider.code == Code.PITCH_DECK
     premium_to_standard = run(
-        o=offer(offer_type=OfferType.DYNAMICS_365_OPERATIONS),
+        o=offer(offer_type=OfferType.DYNAMICS_365_OPERATIONS, isv_connect_enrolled=True),
         p=partner(isv_connect_tier="standard"),
     )
     decider = deciding_requirement(

@@ -118,7 +118,13 @@ def test_uploading_the_missing_diagram_moves_the_offer_up_naming_it(
 def test_bizapps_status_follows_the_isv_connect_tier_both_ways(
     partner, admin_user, tier, status, django_capture_on_commit_callbacks
 ):
-    offer = make_ready(OfferFactory(partner=partner, offer_type=OfferType.DYNAMICS_365_OPERATIONS))
+    offer = make_ready(
+        OfferFactory(
+            partner=partner,
+            offer_type=OfferType.DYNAMICS_365_OPERATIONS,
+            isv_connect_enrolled=True,
+        )
+    )
     evaluate(offer)
     assert Offer.objects.get(pk=offer.pk).co_sell_status == CoSellStatus.CO_SELL_READY
     with django_capture_on_commit_callbacks(execute=True):
@@ -151,13 +157,13 @@ def test_acr_falling_moves_the_offer_down_through_the_partner_event(
 
 
 def test_editing_the_offer_re_evaluates_after_commit(
-    azure_offer, partner_admin, django_capture_on_commit_callbacks
+    azure_offer, partner_admin, admin_user, django_capture_on_commit_callbacks
 ):
     evaluate(azure_offer)
     with django_capture_on_commit_callbacks(execute=True):
-        services.offer_update(
+        services.offer_facts_set(
             offer_id=azure_offer.pk,
-            actor=partner_admin,
+            actor=admin_user,
             now=NOW,
             listing_state=Offer.ListingState.DRAFT,
         )
@@ -165,7 +171,14 @@ def test_editing_the_offer_re_evaluates_after_commit(
     assert azure_offer.co_sell_status == CoSellStatus.NOT_READY
     last = status_events(azure_offer)[-1]
     assert last.extra["requirement"] == Code.OFFER_LIVE
-    assert last.actor == partner_admin
+    assert last.actor == admin_user
+    with django_capture_on_commit_callbacks(execute=True):
+        services.offer_update(
+            offer_id=azure_offer.pk, actor=partner_admin, now=NOW, solution_type=""
+        )
+    assert status_events(azure_offer)[-1].extra["requirement"] == Code.OFFER_LIVE  # still down
+    azure_offer.refresh_from_db()
+    assert Code.SOLUTION_TYPE in azure_offer.co_sell_unmet
 
 
 def test_nightly_job_catches_a_trailing_figure_and_is_idempotent(azure_offer):
@@ -201,28 +214,81 @@ def test_nightly_job_reads_without_growing_queries(partner, django_assert_max_nu
         assert services.offers_reevaluate_all(now=NOW) == 0
 
 
-def test_technical_validation_transition(azure_partner, admin_user):
-    from cosell.core.errors import ValidationFailed
+def test_technical_validation_submit_pass_fail(azure_partner, partner_admin, admin_user):
+    """The partner submits (pending), an administrator passes or fails; each move audited,
+    a repeat harmless, a move the state does not allow refused."""
+    from cosell.core.errors import InvalidTransition, ValidationFailed
 
     offer = make_ready(OfferFactory(partner=azure_partner), diagram=True)
-    changed = services.offer_set_technical_validation(
-        offer_id=offer.pk, value="passed", actor=admin_user, now=NOW
+    with pytest.raises(InvalidTransition):
+        services.offer_technical_validation_pass(offer_id=offer.pk, actor=admin_user, now=NOW)
+    with pytest.raises(InvalidTransition):
+        services.offer_technical_validation_fail(offer_id=offer.pk, actor=admin_user, now=NOW)
+    submitted = services.offer_technical_validation_submit(
+        offer_id=offer.pk, actor=partner_admin, now=NOW
     )
-    assert changed.technical_validation == "passed"
-    event = AuditEvent.objects.get(subject_id=str(offer.pk), verb="technical_validation_changed")
+    assert submitted.technical_validation == "pending"
+    services.offer_technical_validation_submit(offer_id=offer.pk, actor=partner_admin, now=NOW)
+    event = AuditEvent.objects.get(subject_id=str(offer.pk), verb="technical_validation_submitted")
     assert (event.from_state, event.to_state, event.actor) == (
         "not_submitted",
-        "passed",
-        admin_user,
+        "pending",
+        partner_admin,
     )
-    services.offer_set_technical_validation(
+    failed = services.offer_technical_validation_fail(offer_id=offer.pk, actor=admin_user, now=NOW)
+    assert failed.technical_validation == "failed"
+    event = AuditEvent.objects.get(subject_id=str(offer.pk), verb="technical_validation_failed")
+    assert (event.from_state, event.to_state, event.actor) == ("pending", "failed", admin_user)
+    # Resubmitted after a failure, then passed.
+    services.offer_technical_validation_submit(offer_id=offer.pk, actor=partner_admin, now=NOW)
+    passed = services.offer_set_technical_validation(
         offer_id=offer.pk, value="passed", actor=admin_user, now=NOW
     )
-    assert AuditEvent.objects.filter(verb="technical_validation_changed").count() == 1
+    assert passed.technical_validation == "passed"
+    services.offer_technical_validation_pass(offer_id=offer.pk, actor=admin_user, now=NOW)
+    assert AuditEvent.objects.filter(verb="technical_validation_passed").count() == 1
+    assert AuditEvent.objects.filter(verb="technical_validation_submitted").count() == 2
+    with pytest.raises(InvalidTransition):
+        services.offer_technical_validation_submit(offer_id=offer.pk, actor=partner_admin, now=NOW)
     with pytest.raises(ValidationFailed):
         services.offer_set_technical_validation(
             offer_id=offer.pk, value="maybe", actor=admin_user, now=NOW
         )
+    with pytest.raises(ValidationFailed):
+        services.offer_set_technical_validation(
+            offer_id=offer.pk, value="not_submitted", actor=admin_user, now=NOW
+        )
+
+
+def test_measured_facts_are_set_by_the_facts_service_only(azure_offer, partner_admin, admin_user):
+    from cosell.core.errors import ValidationFailed
+
+    for name, value in [
+        ("transactable", False),
+        ("billed_revenue_12m_usd", "500000"),
+        ("listing_state", "draft"),
+        ("has_paid_plan", False),
+        ("isv_connect_enrolled", True),
+        ("technical_validation", "passed"),
+    ]:
+        with pytest.raises(ValidationFailed) as exc:
+            services.offer_update(
+                offer_id=azure_offer.pk, actor=partner_admin, now=NOW, **{name: value}
+            )
+        assert name in exc.value.errors
+    changed = services.offer_facts_set(
+        offer_id=azure_offer.pk,
+        actor=admin_user,
+        now=NOW,
+        transactable=False,
+        billed_revenue_12m_usd="250000",
+    )
+    assert changed.transactable is False and changed.billed_revenue_12m_usd == 250000
+    event = AuditEvent.objects.get(subject_id=str(azure_offer.pk), verb="facts_changed")
+    assert event.actor == admin_user and event.extra["transactable"]["to"] == "False"
+    with pytest.raises(ValidationFailed) as exc:
+        services.offer_facts_set(offer_id=azure_offer.pk, actor=admin_user, now=NOW, name="x")
+    assert "name" in exc.value.errors
 
 
 def test_offer_update_refuses_engine_fields(azure_offer, partner_admin):

@@ -42,7 +42,7 @@ def test_seller_list_shows_co_sell_ready_offers_read_only(client_for, seller, pa
     ready = Offer.objects.get(name="Ready")
     detail = client.get(f"/offers/{ready.pk}/").content.decode()
     assert "Co-sell checklist" in detail
-    assert "Edit offer" not in detail and "Co-sell documents" not in detail
+    assert "Edit offer" not in detail and "Submit for technical validation" not in detail
     assert client.get(f"/offers/{foreign.pk}/").status_code == 404
     assert client.get(f"/offers/{ready.pk}/edit/").status_code == 403
 
@@ -51,7 +51,15 @@ def test_admin_sees_every_offer_and_sets_technical_validation(client_for, admin_
     client = client_for(admin_user)
     assert "Foreign offer" in client.get("/offers/").content.decode()
     detail = client.get(f"/offers/{foreign.pk}/").content.decode()
-    assert "Save technical validation" in detail
+    assert "Pass technical validation" in detail and "Fail technical validation" in detail
+    # Not submitted yet: refused with a message, nothing changes.
+    response = client.post(
+        f"/offers/{foreign.pk}/technical-validation/", {"technical_validation": "passed"}
+    )
+    assert response.status_code == 302
+    foreign.refresh_from_db()
+    assert foreign.technical_validation == "not_submitted"
+    Offer.objects.filter(pk=foreign.pk).update(technical_validation="pending")
     response = client.post(
         f"/offers/{foreign.pk}/technical-validation/", {"technical_validation": "passed"}
     )
@@ -66,6 +74,56 @@ def test_partner_cannot_set_technical_validation(client_for, partner_admin, part
         f"/offers/{offer.pk}/technical-validation/", {"technical_validation": "passed"}
     )
     assert response.status_code == 403
+
+
+def test_partner_admin_submits_for_technical_validation(
+    client_for, partner_admin, partner_user, partner
+):
+    offer = OfferFactory(partner=partner)
+    client = client_for(partner_admin)
+    page = client.get(f"/offers/{offer.pk}/").content.decode()
+    assert "Submit for technical validation" in page
+    assert "Pass technical validation" not in page
+    assert "administrators record them" in page
+    assert (
+        client_for(partner_user)
+        .post(f"/offers/{offer.pk}/technical-validation/", {"action": "submit"})
+        .status_code
+        == 403
+    )
+    response = client.post(f"/offers/{offer.pk}/technical-validation/", {"action": "submit"})
+    assert response.status_code == 302
+    offer.refresh_from_db()
+    assert offer.technical_validation == "pending"
+    page = client.get(f"/offers/{offer.pk}/").content.decode()
+    assert "Submit for technical validation" not in page
+    assert "Technical validation is pending" in page
+
+
+def test_the_offer_form_has_no_measured_facts(client_for, partner_admin, partner):
+    """Issue 11: a partner set transactable and billed revenue through the form."""
+    offer = OfferFactory(partner=partner, listing_state="draft")
+    client = client_for(partner_admin)
+    form = client.get(f"/offers/{offer.pk}/edit/").content.decode()
+    for name in ("transactable", "billed_revenue_12m_usd", "has_paid_plan", "listing_state"):
+        assert f'name="{name}"' not in form, name
+    response = client.post(
+        f"/offers/{offer.pk}/edit/",
+        {
+            "name": offer.name,
+            "offer_type": "saas",
+            "solution_type": "ip",
+            "listing_state": "live",
+            "transactable": "on",
+            "has_paid_plan": "on",
+            "billed_revenue_12m_usd": "500000",
+            "isv_connect_enrolled": "on",
+        },
+    )
+    assert response.status_code == 302
+    offer.refresh_from_db()
+    assert (offer.listing_state, offer.transactable, offer.has_paid_plan) == ("draft", False, False)
+    assert offer.billed_revenue_12m_usd == 0 and offer.isv_connect_enrolled is False
 
 
 def test_every_page_is_404_for_another_partner(client_for, other_partner_admin, partner):
@@ -115,6 +173,8 @@ def test_partner_admin_creates_edits_uploads_and_adds_a_contact(
     assert response.status_code == 302, response.content.decode()[:2000]
     offer = Offer.objects.get(name="Insight")
     assert response["Location"] == f"/offers/{offer.pk}/"
+    assert offer.listing_state == "draft"  # measured by Microsoft: the form cannot set it
+    Offer.objects.filter(pk=offer.pk).update(listing_state="live")
     bad = client.post("/offers/new/", {"name": ""})
     assert bad.status_code == 400
     with django_capture_on_commit_callbacks(execute=True):
@@ -194,9 +254,11 @@ def test_the_pending_badge_date_is_shown(client_for, partner_admin, azure_offer)
     offer_status_evaluate(offer_id=azure_offer.pk, now=azure_offer.created_at)
     azure_offer.refresh_from_db()
     body = client_for(partner_admin).get(f"/offers/{azure_offer.pk}/").content.decode()
-    assert "will appear on the store listing on" in body
+    assert "Expected with the propagation run of" in body
+    assert "Microsoft says it may take up to 30 days" in body
+    assert "will appear on the store listing" not in body
     home = client_for(partner_admin).get("/").content.decode()
-    assert "badge appears on" in home
+    assert "badge expected with the propagation run of" in home
     assert "Insight Cloud" in home
 
 
@@ -219,3 +281,27 @@ def test_list_page_queries_do_not_grow_with_rows(
 
 def test_nav_links_to_offers(client_for, partner_user):
     assert 'href="/offers/"' in client_for(partner_user).get("/").content.decode()
+
+
+def test_history_reads_in_sentences_never_codes_or_job_names(
+    client_for, partner_admin, azure_offer
+):
+    from datetime import UTC, datetime
+
+    from offers.services import badge_propagate
+
+    offer_status_evaluate(
+        offer_id=azure_offer.pk, now=datetime(2026, 1, 10, tzinfo=UTC), job="offers.reevaluate_all"
+    )
+    badge_propagate(now=datetime(2026, 1, 31, 4, tzinfo=UTC))
+    body = client_for(partner_admin).get(f"/offers/{azure_offer.pk}/").content.decode()
+    history = body[body.index("history-heading") :]
+    assert "the badge propagation run" in history
+    assert "the nightly co-sell status check" in history
+    for code in (
+        "offers.badge_propagate",
+        "offers.reevaluate_all",
+        "azure_ip_incentive",
+        "co_sell_status:",
+    ):
+        assert code not in history, code

@@ -41,9 +41,14 @@ def make_opportunity(partner, actor, *, category=Category.PRIVATE, now=T0, offer
         "currency": "USD",
         **kw,
     }
+    if category == Category.MICROSOFT:
+        # A co-sell deal by default (help asked); pass help_needed=[] for partner-led.
+        fields.setdefault("help_needed", ["general"])
     solutions = fields.pop("solutions", None) or (
         [{"offer_id": offer.pk}] if offer else [{"kind": "microsoft", "name": "Azure"}]
     )
+    if category == Category.SOLUTION_ASSESSMENT:
+        solutions = []  # a solution assessment carries only its assessment
     return services.opportunity_create(
         partner=partner, actor=actor, now=now, category=category, solutions=solutions, **fields
     )

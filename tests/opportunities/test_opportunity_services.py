@@ -332,7 +332,11 @@ def test_close_reasons_are_checked(partner, partner_admin):
 def test_closing_withdraws_open_leads(partner, partner_admin, ready_offer):
     opp = make_opportunity(partner, partner_admin, category=Category.MICROSOFT, offer=ready_offer)
     services.opportunity_close(
-        opportunity_id=opp.pk, outcome="error", reason="duplicate", actor=partner_admin, now=T0
+        opportunity_id=opp.pk,
+        outcome="error",
+        reason="duplicate_in_portal",
+        actor=partner_admin,
+        now=T0,
     )
     lead = opp.leads.get()
     assert lead.status == Lead.Status.WITHDRAWN

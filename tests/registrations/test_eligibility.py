@@ -119,3 +119,17 @@ def test_administrators_load_monthly_rates_from_a_csv(db, tmp_path):
     with pytest.raises(CommandError, match="line 3"):
         call_command("load_exchange_rates", str(bad))
     assert not ExchangeRate.objects.filter(currency="JPY").exists()  # all or nothing
+
+
+def test_a_partner_led_deal_needs_no_acceptance(partner, partner_admin, seller, azure_ip_offer):
+    from opportunities import services as deal_services
+    from opportunities.models import DealType
+
+    deal = deal_services.opportunity_create(
+        partner=partner, actor=partner_admin, now=T0, category=Category.MICROSOFT,
+        name="Shared for visibility", customer_name="Fabrikam Retail", customer_country="US",
+        value=50000, currency="USD", help_needed=[], share_with_microsoft=True,
+        solutions=[{"offer_id": azure_ip_offer.pk}],
+    )  # fmt: skip
+    assert deal.deal_type == DealType.PARTNER_LED
+    assert rules_of(deal)["microsoft_engaged"].met is True
