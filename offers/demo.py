@@ -101,10 +101,10 @@ OFFERS = [
         "name": "Fabrikam Data Bridge",
         "fields": {
             "offer_type": OfferType.SAAS,
-            "listing_state": Offer.ListingState.LIVE,
             "solution_type": Offer.SolutionType.IP,
             "solution_areas": ["data_ai"],
         },
+        "facts": {"listing_state": Offer.ListingState.LIVE},
         "documents": [OfferDocument.Kind.ONE_PAGER, OfferDocument.Kind.PITCH_DECK],
         "contacts": [
             (

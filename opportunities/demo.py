@@ -25,7 +25,11 @@ def seed() -> list[tuple[str, str]]:
     if not (contoso and fabrikam and admin and user and fab_admin):
         return []
     now = clock.now()
-    ready = Offer.objects.filter(partner=contoso, co_sell_status__in=CO_SELL_READY_STATUSES).first()
+    # The Azure IP co-sell incentive offer first: its deals can be registered with Microsoft.
+    ready = (
+        Offer.objects.filter(partner=contoso, co_sell_status="azure_ip_incentive").first()
+        or Offer.objects.filter(partner=contoso, co_sell_status__in=CO_SELL_READY_STATUSES).first()
+    )
 
     def deal(crm_id, category, **fields):
         existing = Opportunity.objects.filter(partner=contoso, crm_id=crm_id).first()
