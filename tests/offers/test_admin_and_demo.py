@@ -54,7 +54,11 @@ def test_demo_offers_are_seeded_once_and_evaluated(settings, tmp_path):
     assert Offer.objects.get(name="Fabrikam Edge Vision").co_sell_status == CoSellStatus.NOT_READY
     dynamics = Offer.objects.get(name="Contoso Field Service for Dynamics 365")
     assert dynamics.co_sell_status == CoSellStatus.BIZAPPS_STANDARD
-    assert Offer.objects.count() == 3
+    # One requirement away from co-sell ready: a sales contact.
+    bridge = Offer.objects.get(name="Fabrikam Data Bridge")
+    assert bridge.co_sell_status == CoSellStatus.NOT_READY
+    assert bridge.co_sell_unmet[0] == "sales_contact"
+    assert Offer.objects.count() == 4
 
 
 def test_admin_adds_and_edits_an_offer_through_the_services(

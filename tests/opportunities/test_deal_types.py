@@ -258,17 +258,18 @@ def test_the_archive_job_is_registered():
     assert "leads.archive_marketplace" in settings.PERIODIC_JOB_SCHEDULES
 
 
-def test_the_opportunity_page_says_nothing_about_deal_registration(
-    client_for, partner, partner_admin
-):
-    """Fails on the old page: a lost USD 100 deal said "eligible" from its category alone."""
+def test_the_opportunity_page_never_calls_a_lost_deal_eligible(client_for, partner, partner_admin):
+    """Fails on the old page: a lost USD 100 deal said "eligible" from its category alone. Deal
+    registration (its checklist) is offered on won deals only."""
     opp = make_opportunity(partner, partner_admin, category=Category.P2P, value=100)
     services.opportunity_close(
         opportunity_id=opp.pk, outcome="lost", reason="other", actor=partner_admin, now=T0
     )
     page = client_for(partner_admin).get(f"/opportunities/{opp.pk}/").content.decode()
     assert opp.name in page
-    assert "Deal registration" not in page and "eligible" not in page
+    assert "eligible" not in page
+    assert "Register this deal" not in page
+    assert "A deal is registered once it is won." in page
 
 
 def test_the_sellers_lead_page_shows_solutions_help_value_and_documents(

@@ -42,7 +42,11 @@ def make_deal(
     created=T0,
 ):
     """A co-sell deal: Microsoft's seller accepts its lead, the partner wins it."""
-    extra = {"assessment_type": "data_ai"} if category == Category.SOLUTION_ASSESSMENT else {}
+    # A solution assessment carries only its assessment; other deals name the offer.
+    if category == Category.SOLUTION_ASSESSMENT:
+        extra = {"assessment_type": "data_ai", "solutions": []}
+    else:
+        extra = {"solutions": [{"offer_id": offer.pk}]}
     deal = deal_services.opportunity_create(
         partner=partner,
         actor=admin,
@@ -54,7 +58,6 @@ def make_deal(
         value=value,
         currency=currency,
         help_needed=["general"],
-        solutions=[{"offer_id": offer.pk}],
         confirm_duplicate=True,
         **extra,
     )
