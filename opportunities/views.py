@@ -13,7 +13,7 @@ from cosell.core.errors import DomainError, ValidationFailed
 from cosell.core.lists import fragment, paginate, render_list, search_term, sort_queryset
 from cosell.partners.models import Role
 
-from . import selectors, services
+from . import rules, selectors, services
 from .api.views import OpportunityFilter
 from .forms import (
     CloseForm,
@@ -168,7 +168,7 @@ def opportunity_detail(request, pk: int):
         request,
         "opportunities/opportunity_detail.html",
         {
-            "opportunity": opportunity,
+            "opportunity": rules.opportunity_as_seen_by(opportunity, request.user),
             "leads": selectors.opportunity_leads(opportunity=opportunity),
             "history": audit.history(opportunity)[:50],
             "can_edit": can_edit and not opportunity.is_terminal,
@@ -434,8 +434,7 @@ def lead_row(request, pk: int):
 @login_required
 def lead_detail(request, pk: int):
     lead = selectors.lead_get(user=request.user, lead_id=pk)
-    incoming = selectors.lead_is_incoming(request.user, lead)
-    from .services.leads import is_receiver, is_sender
+    seen = rules.lead_as_seen_by(lead, request.user)
 
     opportunity = lead.opportunity
     missing = {}
@@ -455,14 +454,14 @@ def lead_detail(request, pk: int):
         request,
         "opportunities/lead_detail.html",
         {
-            "lead": lead,
-            "incoming": incoming,
-            "contact": lead.contact()
-            if selectors.lead_contact_visible(request.user, lead)
-            else None,
-            "contact_hidden": not selectors.lead_contact_visible(request.user, lead),
-            "can_answer": lead.status == Lead.Status.RECEIVED and is_receiver(request.user, lead),
-            "can_withdraw": lead.status == Lead.Status.RECEIVED and is_sender(request.user, lead),
+            "lead": seen,
+            "incoming": seen.direction == "incoming",
+            "contact": seen.visible_contact,
+            "contact_hidden": not seen.contact_visible,
+            "can_answer": lead.status == Lead.Status.RECEIVED
+            and rules.is_receiver(request.user, lead),
+            "can_withdraw": lead.status == Lead.Status.RECEIVED
+            and rules.is_sender(request.user, lead),
             "accept_form": accept_form,
             "now": clock.now(),
             "history": audit.history(lead)[:20],

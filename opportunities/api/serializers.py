@@ -3,6 +3,7 @@ from django.utils.translation import gettext_lazy as _
 from django_countries import countries
 from rest_framework import serializers
 
+from .. import rules
 from ..models import (
     AssessmentType,
     Category,
@@ -17,7 +18,6 @@ from ..models import (
     Stage,
     TeamMember,
 )
-from ..selectors import lead_contact_visible, lead_is_incoming
 
 currency_field_kwargs = {
     "max_length": 3,
@@ -151,7 +151,15 @@ class CustomerContactSerializer(serializers.Serializer):
     phone = serializers.CharField()
 
 
+def _viewer(serializer):
+    request = serializer.context.get("request")
+    return getattr(request, "user", None) or serializer.context.get("user")
+
+
 class OpportunitySerializer(serializers.ModelSerializer):
+    """An opportunity as the requesting user may see it (``rules.opportunity_as_seen_by``):
+    the fields withheld from them are absent."""
+
     partner = PartnerRefSerializer()
     customer_country = serializers.CharField(source="customer_country.code")
     contact = serializers.SerializerMethodField()
@@ -195,6 +203,13 @@ class OpportunitySerializer(serializers.ModelSerializer):
             "created_at",
             "updated_at",
         ]
+
+    def to_representation(self, instance):
+        seen = rules.opportunity_as_seen_by(instance, _viewer(self))
+        data = super().to_representation(seen)
+        for name in seen.withheld:
+            data.pop(name, None)
+        return data
 
     def get_contact(self, obj) -> CustomerContactSerializer(allow_null=True):  # type: ignore[valid-type]
         if not obj.contact_consent:
@@ -247,12 +262,11 @@ class LeadSerializer(serializers.ModelSerializer):
             "decline_notes",
         ]
 
-    @property
-    def _user(self):
-        return self.context["request"].user
+    def to_representation(self, instance):
+        return super().to_representation(rules.lead_as_seen_by(instance, _viewer(self)))
 
     def get_direction(self, obj) -> str:
-        return "incoming" if lead_is_incoming(self._user, obj) else "outgoing"
+        return obj.direction
 
     def get_opportunity(self, obj) -> PartnerRefSerializer(allow_null=True):  # type: ignore[valid-type]
         if obj.opportunity_id is None:
@@ -276,9 +290,7 @@ class LeadSerializer(serializers.ModelSerializer):
         return obj.customer()
 
     def get_contact(self, obj) -> CustomerContactSerializer(allow_null=True):  # type: ignore[valid-type]
-        if not lead_contact_visible(self._user, obj):
-            return None
-        return obj.contact()
+        return obj.visible_contact
 
     def get_time_left_seconds(self, obj) -> int | None:
         left = obj.time_left(self.context.get("now") or timezone.now())

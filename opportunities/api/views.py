@@ -146,7 +146,11 @@ class OpportunityViewSet(
     def _respond(self, opportunity: Opportunity, code=status.HTTP_200_OK) -> Response:
         opportunity = self._fresh(opportunity.pk)
         return _with_etag(
-            Response(OpportunitySerializer(opportunity).data, status=code), opportunity
+            Response(
+                OpportunitySerializer(opportunity, context={"request": self.request}).data,
+                status=code,
+            ),
+            opportunity,
         )
 
     @extend_schema(
