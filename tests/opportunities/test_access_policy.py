@@ -136,7 +136,7 @@ def test_invited_partner_never_reads_the_owners_private_fields(client_for, p2p_d
 
 
 def test_webhook_payloads_leave_out_the_owners_private_fields(p2p_deal):
-    deal, lead, owner, invited = p2p_deal
+    deal, _lead, owner, invited = p2p_deal
     events = OutboxEvent.objects.filter(
         subject_type="opportunities.opportunity", subject_id=deal.pk
     )
@@ -153,7 +153,7 @@ def test_webhook_payloads_leave_out_the_owners_private_fields(p2p_deal):
 def test_mail_renders_the_lead_as_its_recipient_may_see_it(p2p_deal):
     """Mail templates get ``rules.lead_as_seen_by``: the deal behind a lead has the owner's
     private fields blank for the invited partner's people."""
-    deal, lead, owner, invited = p2p_deal
+    _deal, lead, owner, invited = p2p_deal
     lead = Lead.objects.select_related("opportunity").get(pk=lead.pk)
     seen, owners = rules.lead_as_seen_by(lead, invited), rules.lead_as_seen_by(lead, owner)
     for field in sorted(SECRETS):
