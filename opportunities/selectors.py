@@ -126,8 +126,8 @@ def lead_visibility(user) -> Q | None:
             receiver_seller__isnull=True,
             status=Lead.Status.RECEIVED,
         )
-        taken = Q(receiver=Lead.Receiver.MICROSOFT, taken_from_queue=True)
-        return Q(receiver_seller=seller) | queue | taken | Q(sender_user=user) | Q(answered_by=user)
+        # A lead another seller took from the queue is theirs now: not listed, 404.
+        return Q(receiver_seller=seller) | queue | Q(sender_user=user) | Q(answered_by=user)
     return Q(pk__in=[])
 
 
@@ -167,6 +167,19 @@ def _incoming(user) -> Q:
 
 def lead_get(*, user, lead_id) -> Lead:
     return get_object_or_404(lead_list(user=user), pk=lead_id)
+
+
+def lead_get_to_answer(*, user, lead_id) -> Lead:
+    """The lead ``user`` answers (accept, decline): one they see, or, for a seller, a lead
+    another seller took from the shared queue meanwhile, so the answer is the 409 that names
+    who took it rather than a 404 (the loser of the race saw it in the queue)."""
+    queryset = _lead_base()
+    visibility = lead_visibility(user)
+    if visibility is not None and user.seller_or_none is not None:
+        visibility |= Q(receiver=Lead.Receiver.MICROSOFT, taken_from_queue=True)
+    if visibility is not None:
+        queryset = queryset.filter(visibility)
+    return get_object_or_404(queryset, pk=lead_id)
 
 
 lead_is_incoming = rules.lead_is_incoming

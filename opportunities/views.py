@@ -4,13 +4,21 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.db.models import Q
+from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from cosell.core import audit, clock
 from cosell.core.errors import DomainError, ValidationFailed
-from cosell.core.lists import fragment, paginate, render_list, search_term, sort_queryset
+from cosell.core.lists import (
+    fragment,
+    messages_oob,
+    paginate,
+    render_list,
+    search_term,
+    sort_queryset,
+)
 from cosell.partners.models import Role
 
 from . import rules, selectors, services
@@ -472,7 +480,7 @@ def lead_detail(request, pk: int):
 @login_required
 @require_POST
 def lead_accept(request, pk: int):
-    lead = selectors.lead_get(user=request.user, lead_id=pk)
+    lead = selectors.lead_get_to_answer(user=request.user, lead_id=pk)
     form = LeadAcceptForm(request.POST)
     if not form.is_valid():
         messages.error(request, _("Check the deal value, currency and date."))
@@ -484,6 +492,11 @@ def lead_accept(request, pk: int):
         lead = services.lead_accept(lead_id=lead.pk, actor=request.user, now=clock.now(), **data)
     except DomainError as exc:
         messages.error(request, exc.message)
+        if not selectors.lead_list(user=request.user).filter(pk=lead.pk).exists():
+            # Another seller took it from the queue: it is theirs now.
+            if request.htmx:
+                return HttpResponse(messages_oob(request), status=409)
+            return redirect("opportunities:lead_queue")
         if request.htmx:
             return _lead_row(request, lead.pk, status=409)
         return redirect("opportunities:lead_detail", lead.pk)

@@ -45,6 +45,10 @@ PRECONDITION = {
     412: OpenApiResponse(ErrorSerializer, description="Stale If-Match: reload and retry.")
 }
 
+IF_MATCH = OpenApiParameter(
+    "If-Match", str, OpenApiParameter.HEADER, description="The ETag you read; stale: 412"
+)
+
 
 class CsvRenderer(renderers.BaseRenderer):
     """Lets ``Accept: text/csv`` through to the export actions (which stream their own body)."""
@@ -188,7 +192,7 @@ class OpportunityViewSet(
     @extend_schema(
         request=OpportunityFieldsSerializer,
         responses={200: OpportunitySerializer, **ERRORS, **PRECONDITION},
-        parameters=[OpenApiParameter("If-Match", str, OpenApiParameter.HEADER)],
+        parameters=[IF_MATCH],
         tags=["opportunities"],
     )
     def partial_update(self, request, pk=None):
@@ -207,12 +211,14 @@ class OpportunityViewSet(
 
     @extend_schema(
         request=InviteSerializer,
-        responses={201: LeadSerializer, **ERRORS},
+        responses={201: LeadSerializer, **ERRORS, **PRECONDITION},
+        parameters=[IF_MATCH],
         tags=["opportunities"],
     )
     @action(detail=True, methods=["post"])
     def invite(self, request, pk=None):
         opportunity = self._fresh(pk)
+        expected = _if_match_version(request, opportunity.pk)
         serializer = InviteSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         lead = services.opportunity_invite(
@@ -220,6 +226,7 @@ class OpportunityViewSet(
             partner_id=serializer.validated_data["partner_id"],
             actor=request.user,
             now=clock.now(),
+            expected_version=expected,
         )
         lead = selectors.lead_get(user=request.user, lead_id=lead.pk)
         return Response(
@@ -228,48 +235,56 @@ class OpportunityViewSet(
 
     @extend_schema(
         request=UpgradeSerializer,
-        responses={200: OpportunitySerializer, **ERRORS},
+        responses={200: OpportunitySerializer, **ERRORS, **PRECONDITION},
+        parameters=[IF_MATCH],
         tags=["opportunities"],
     )
     @action(detail=True, methods=["post"])
     def upgrade(self, request, pk=None):
         opportunity = self._fresh(pk)
+        expected = _if_match_version(request, opportunity.pk)
         serializer = UpgradeSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         opportunity = services.opportunity_upgrade(
             opportunity_id=opportunity.pk,
             actor=request.user,
             now=clock.now(),
+            expected_version=expected,
             **serializer.validated_data,
         )
         return self._respond(opportunity)
 
     @extend_schema(
         request=CloseSerializer,
-        responses={200: OpportunitySerializer, **ERRORS},
+        responses={200: OpportunitySerializer, **ERRORS, **PRECONDITION},
+        parameters=[IF_MATCH],
         tags=["opportunities"],
     )
     @action(detail=True, methods=["post"])
     def close(self, request, pk=None):
         opportunity = self._fresh(pk)
+        expected = _if_match_version(request, opportunity.pk)
         serializer = CloseSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         opportunity = services.opportunity_close(
             opportunity_id=opportunity.pk,
             actor=request.user,
             now=clock.now(),
+            expected_version=expected,
             **serializer.validated_data,
         )
         return self._respond(opportunity)
 
     @extend_schema(
         request=StageSerializer,
-        responses={200: OpportunitySerializer, **ERRORS},
+        responses={200: OpportunitySerializer, **ERRORS, **PRECONDITION},
+        parameters=[IF_MATCH],
         tags=["opportunities"],
     )
     @action(detail=True, methods=["post"])
     def stage(self, request, pk=None):
         opportunity = self._fresh(pk)
+        expected = _if_match_version(request, opportunity.pk)
         serializer = StageSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         opportunity = services.opportunity_set_stage(
@@ -277,6 +292,7 @@ class OpportunityViewSet(
             actor=request.user,
             now=clock.now(),
             stage=serializer.validated_data["stage"],
+            expected_version=expected,
         )
         return self._respond(opportunity)
 
@@ -377,7 +393,7 @@ class LeadViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.Gen
     )
     @action(detail=True, methods=["post"])
     def accept(self, request, pk=None):
-        lead = self.get_object()
+        lead = selectors.lead_get_to_answer(user=request.user, lead_id=pk)
         serializer = LeadAcceptSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         lead = services.lead_accept(
@@ -390,7 +406,7 @@ class LeadViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.Gen
     )
     @action(detail=True, methods=["post"])
     def decline(self, request, pk=None):
-        lead = self.get_object()
+        lead = selectors.lead_get_to_answer(user=request.user, lead_id=pk)
         serializer = LeadDeclineSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         lead = services.lead_decline(
