@@ -13,13 +13,14 @@ from drf_spectacular.utils import OpenApiResponse, extend_schema, extend_schema_
 from rest_framework import mixins, serializers, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.exceptions import PermissionDenied
-from rest_framework.parsers import FormParser, JSONParser, MultiPartParser
+from rest_framework.parsers import FormParser, MultiPartParser
 from rest_framework.response import Response
 from rest_framework.routers import SimpleRouter
 
 from cosell.core import clock
 from cosell.core.api import ErrorSerializer
 from cosell.core.errors import ValidationFailed
+from cosell.core.parsers import ObjectJSONParser
 from cosell.partners.models import Partner, SolutionArea
 
 from . import selectors, services
@@ -359,7 +360,7 @@ class ContactViewSet(
     """Co-sell contacts of an offer (whoever sees the offer sees them)."""
 
     serializer_class = ContactSerializer
-    parser_classes = [JSONParser, MultiPartParser, FormParser]
+    parser_classes = [ObjectJSONParser, MultiPartParser, FormParser]
     pagination_class = None
 
     def get_offer(self) -> Offer:
