@@ -25,6 +25,12 @@ urlpatterns = [
     path("healthz", healthz, name="healthz"),
     path("admin/", admin.site.urls),
     path("i18n/setlang/", partner_views.set_language, name="set_language"),
+    # Before Django's own: rate-limited, mail through the queue.
+    path(
+        "accounts/password_reset/",
+        partner_views.PasswordResetView.as_view(),
+        name="password_reset",
+    ),
     path("accounts/", include("django.contrib.auth.urls")),
     path("api/v1/", include(api_v1)),
     path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),

@@ -20,10 +20,12 @@ from rest_framework.routers import SimpleRouter
 from cosell.core import clock
 from cosell.core.api import ErrorSerializer
 from cosell.core.errors import ValidationFailed
+from cosell.core.limits import MULTIPART_SLACK
 from cosell.core.parsers import ObjectJSONParser
 from cosell.partners.models import Partner, SolutionArea
 
 from . import selectors, services
+from .files import max_upload_bytes
 from .models import BadgeState, CoSellStatus, Offer, OfferContact, OfferDocument, OfferType
 
 ERRORS = {
@@ -276,6 +278,7 @@ class DocumentViewSet(
 
     serializer_class = DocumentSerializer
     parser_classes = [MultiPartParser, FormParser]
+    max_request_bytes = staticmethod(lambda: max_upload_bytes() + MULTIPART_SLACK)
     pagination_class = None
 
     def get_offer(self) -> Offer:
@@ -361,6 +364,7 @@ class ContactViewSet(
 
     serializer_class = ContactSerializer
     parser_classes = [ObjectJSONParser, MultiPartParser, FormParser]
+    max_request_bytes_by_action = {"import_csv": services.MAX_IMPORT_BYTES + MULTIPART_SLACK}
     pagination_class = None
 
     def get_offer(self) -> Offer:

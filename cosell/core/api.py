@@ -14,8 +14,9 @@ from rest_framework.throttling import ScopedRateThrottle
 from rest_framework.views import APIView
 from rest_framework.views import exception_handler as drf_exception_handler
 
+from . import clock
 from .errors import DomainError, ValidationFailed
-from .models import ApiToken
+from .services import api_token_create
 
 
 def _error_body(status_code: int, code: str, detail: str, errors=None, **extra) -> dict:
@@ -151,8 +152,8 @@ class ObtainTokenView(APIView):
             raise exceptions.ValidationError(
                 {"non_field_errors": [_("Unable to log in with these credentials.")]}
             )
-        raw, key_hash, prefix = ApiToken.generate()
-        ApiToken.objects.create(
-            user=user, name=serializer.validated_data["name"], key_hash=key_hash, prefix=prefix
+        # The token service: the cap of active tokens and the audit event, as on the page.
+        _token, raw = api_token_create(
+            user=user, name=serializer.validated_data["name"], now=clock.now()
         )
         return Response({"token": raw}, status=status.HTTP_201_CREATED)

@@ -11,6 +11,7 @@ from rest_framework.response import Response
 from cosell.core import clock
 from cosell.core.api import ErrorSerializer
 from cosell.core.errors import PreconditionFailed
+from cosell.core.limits import MULTIPART_SLACK
 from cosell.core.pagination import PageNumberOrCursorPagination
 
 from .. import csv_io, selectors, services
@@ -140,6 +141,7 @@ class OpportunityViewSet(
     pagination_class = PageNumberOrCursorPagination
     lookup_value_regex = r"\d+"
     http_method_names = ["get", "post", "patch", "head", "options"]
+    max_request_bytes_by_action = {"import_csv": csv_io.IMPORT_MAX_BYTES + MULTIPART_SLACK}
 
     def get_queryset(self):
         return selectors.opportunity_list(user=self.request.user)
