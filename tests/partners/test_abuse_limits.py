@@ -236,3 +236,49 @@ def test_saving_a_person_without_a_new_password_keeps_their_tokens(partner_admin
     partner_admin.first_name = "Ada"
     partner_admin.save()
     assert _api_works(raw) == 200
+
+
+# --- uploads over the cap: refused from Content-Length, body unread --------------------------
+
+
+@pytest.mark.parametrize(
+    ("path", "declared_mb"),
+    [
+        ("/api/v1/offers/{offer}/documents/", 21),
+        ("/api/v1/offers/{offer}/contacts/import/", 2),
+        ("/api/v1/opportunities/import/", 6),
+        ("/offers/{offer}/documents/", 21),
+        ("/offers/{offer}/contacts/import/", 2),
+        ("/opportunities/import/", 6),
+    ],
+)
+def test_an_upload_over_the_cap_is_refused_before_its_body_is_read(
+    client_for, partner_admin, partner, path, declared_mb
+):
+    """The partner admin's upload declares more than the cap; the test client's body would
+    raise if anything read past the few bytes actually sent."""
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    from tests.offers.factories import OfferFactory
+
+    offer = OfferFactory(partner=partner)
+    response = client_for(partner_admin).post(
+        path.format(offer=offer.pk),
+        {"file": SimpleUploadedFile("big.pdf", b"%PDF-1.4 tiny", "application/pdf")},
+        CONTENT_LENGTH=str(declared_mb * 1024 * 1024),
+    )
+    assert response.status_code == 400
+    if path.startswith("/api/"):
+        body = response.json()
+        assert body["code"] == "too_large" and "file" in body["errors"]
+
+
+def test_a_json_body_over_the_cap_is_refused_before_it_is_read(client_for, partner_admin):
+    response = client_for(partner_admin).post(
+        "/api/v1/opportunities/",
+        '{"name": "x"}',
+        content_type="application/json",
+        CONTENT_LENGTH=str(6 * 1024 * 1024),
+    )
+    assert response.status_code == 400
+    assert response.json()["errors"]["body"]
