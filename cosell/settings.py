@@ -88,6 +88,7 @@ INSTALLED_APPS = [
     "django_countries",
     "rules.apps.AutodiscoverRulesConfig",
     "axes",
+    "csp",
     "cosell.core",
     "cosell.partners",
     "cosell.webhooks",
@@ -97,6 +98,7 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    "csp.middleware.CSPMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
@@ -298,6 +300,23 @@ REST_FRAMEWORK = {
     # 0 proxies: the throttles key on REMOTE_ADDR, never on a client-supplied X-Forwarded-For
     # (DRF reads None as "trust the header").
     "NUM_PROXIES": env_int("DJANGO_PROXY_COUNT", 0),
+}
+# Content-Security-Policy (django-csp): only the portal's own scripts and styles; no inline
+# script, event handler or style attribute (static/js/cosell.js does confirmations and the
+# language switch; widths are classes in cosell.css). ``data:`` images: Bootstrap's icons.
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": ["'self'"],
+        "script-src": ["'self'"],
+        "style-src": ["'self'"],
+        "img-src": ["'self'", "data:"],
+        "font-src": ["'self'"],
+        "connect-src": ["'self'"],
+        "object-src": ["'none'"],
+        "base-uri": ["'self'"],
+        "form-action": ["'self'"],
+        "frame-ancestors": ["'none'"],
+    }
 }
 SPECTACULAR_SETTINGS = {
     "TITLE": "Cosell API",
