@@ -5,6 +5,8 @@ from rest_framework import serializers
 
 from .. import rules
 from ..models import (
+    NOTES_MAX_LENGTH,
+    SHORT_NOTES_MAX_LENGTH,
     AssessmentType,
     Category,
     CustomerSize,
@@ -73,7 +75,7 @@ class OpportunityFieldsSerializer(serializers.Serializer):
     )
     currency = CurrencyField(required=False)
     close_date = serializers.DateField(required=False, allow_null=True)
-    notes = serializers.CharField(required=False, allow_blank=True)
+    notes = serializers.CharField(required=False, allow_blank=True, max_length=NOTES_MAX_LENGTH)
     help_needed = serializers.ListField(
         child=serializers.ChoiceField(choices=HelpNeeded.choices), required=False
     )
@@ -117,7 +119,9 @@ class CloseSerializer(serializers.Serializer):
         + "; error: "
         + ", ".join(ErrorReason.values),
     )
-    notes = serializers.CharField(required=False, allow_blank=True)
+    notes = serializers.CharField(
+        required=False, allow_blank=True, max_length=SHORT_NOTES_MAX_LENGTH
+    )
 
 
 class StageSerializer(serializers.Serializer):
@@ -306,12 +310,12 @@ class LeadAcceptSerializer(serializers.Serializer):
     )
     currency = CurrencyField(required=False)
     close_date = serializers.DateField(required=False, allow_null=True)
-    notes = serializers.CharField(required=False, allow_blank=True)
+    notes = serializers.CharField(required=False, allow_blank=True, max_length=NOTES_MAX_LENGTH)
 
 
 class LeadDeclineSerializer(serializers.Serializer):
     reason = serializers.ChoiceField(choices=LostReason.choices)
-    notes = serializers.CharField()
+    notes = serializers.CharField(max_length=SHORT_NOTES_MAX_LENGTH)
 
 
 class MarketplaceLeadSerializer(serializers.Serializer):
@@ -325,7 +329,7 @@ class MarketplaceLeadSerializer(serializers.Serializer):
     contact_name = serializers.CharField(max_length=200, required=False, allow_blank=True)
     contact_email = serializers.EmailField(required=False, allow_blank=True)
     contact_phone = serializers.CharField(max_length=40, required=False, allow_blank=True)
-    notes = serializers.CharField(required=False, allow_blank=True)
+    notes = serializers.CharField(required=False, allow_blank=True, max_length=NOTES_MAX_LENGTH)
 
 
 class ImportRequestSerializer(serializers.Serializer):
