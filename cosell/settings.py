@@ -213,7 +213,9 @@ COSELL_PASSWORD_RESET_ACCOUNT_LIMIT = env_int("COSELL_PASSWORD_RESET_ACCOUNT_LIM
 COSELL_PASSWORD_RESET_WINDOW_MINUTES = env_int("COSELL_PASSWORD_RESET_WINDOW_MINUTES", 60)
 AXES_RESET_ON_SUCCESS = True
 AXES_LOCKOUT_CALLABLE = "cosell.partners.views.login_locked_out"
-AXES_IPWARE_PROXY_COUNT = env_int("DJANGO_PROXY_COUNT", 0)
+# The client address as the throttles read it (DJANGO_PROXY_COUNT; never a client-supplied
+# X-Forwarded-For without a proxy).
+AXES_CLIENT_IP_CALLABLE = "cosell.core.limits.client_address"
 AXES_VERBOSE = False
 
 LANGUAGE_CODE = "en"

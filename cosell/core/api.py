@@ -74,11 +74,16 @@ TOO_LARGE = _("The request body is larger than the server accepts.")
 
 def flatten_errors(data, prefix: str = "") -> dict[str, list[str]]:
     """Validation errors as ``{field: [messages]}``; nested serializers' errors get dotted
-    names (``solutions.0.name``), so no Python repr ever reaches ``detail``."""
+    names (``solutions.0.name``), a list field's items the field's name, so no Python repr ever
+    reaches ``detail``."""
     errors: dict[str, list[str]] = {}
 
     def walk(value, name: str) -> None:
-        if isinstance(value, dict):
+        if isinstance(value, dict) and value and all(isinstance(k, int) for k in value):
+            # A list field's items (``{index: [messages]}``): the field is named.
+            for child in value.values():
+                walk(child, name)
+        elif isinstance(value, dict):
             for key, child in value.items():
                 walk(child, f"{name}.{key}" if name else str(key))
         elif isinstance(value, list):

@@ -58,6 +58,23 @@ def test_one_address_spraying_many_accounts_is_locked(partner_admin, password):
     assert login("ada", password, ip="10.3.0.2").status_code == 302
 
 
+def test_rotating_x_forwarded_for_does_not_escape_the_address_lock_out(partner_admin, password):
+    for index in range(20):
+        Client().post(
+            reverse("login"),
+            {"username": f"user{index % 10}", "password": "wrong"},
+            REMOTE_ADDR="10.3.1.1",
+            HTTP_X_FORWARDED_FOR=f"198.51.100.{index}",
+        )
+    locked = Client().post(
+        reverse("login"),
+        {"username": "ada", "password": password},
+        REMOTE_ADDR="10.3.1.1",
+        HTTP_X_FORWARDED_FOR="198.51.100.250",
+    )
+    assert locked.status_code == 429
+
+
 def test_each_limit_has_its_own_cool_off(partner_admin, password):
     for index in range(20):
         login(f"user{index % 10}", "wrong", ip="10.4.0.1")
