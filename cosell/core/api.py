@@ -80,9 +80,10 @@ def flatten_errors(data, prefix: str = "") -> dict[str, list[str]]:
 
     def walk(value, name: str) -> None:
         if isinstance(value, dict) and value and all(isinstance(k, int) for k in value):
-            # A list field's items (``{index: [messages]}``): the field is named.
-            for child in value.values():
-                walk(child, name)
+            # A list field's items (``{index: [messages]}``) name the field; a list of nested
+            # objects (``{index: {field: [messages]}}``) names the item and its field.
+            for index, child in value.items():
+                walk(child, f"{name}.{index}" if isinstance(child, dict) else name)
         elif isinstance(value, dict):
             for key, child in value.items():
                 walk(child, f"{name}.{key}" if name else str(key))
