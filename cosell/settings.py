@@ -89,6 +89,7 @@ INSTALLED_APPS = [
     "django_countries",
     "rules.apps.AutodiscoverRulesConfig",
     "axes",
+    "csp",
     "cosell.core",
     "cosell.partners",
     "cosell.webhooks",
@@ -99,10 +100,13 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    "csp.middleware.CSPMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
+    # Before CSRF, which reads form bodies: oversized requests are refused unread.
+    "cosell.core.limits.RequestSizeMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
@@ -182,14 +186,35 @@ LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "home"
 LOGOUT_REDIRECT_URL = "login"
 
-# Login rate limiting (django-axes): an account is locked from one address after
-# AXES_FAILURE_LIMIT failures, and an address is locked after more failures across accounts.
+# Login rate limiting (django-axes, cosell.partners.lockout): failures are counted per account
+# and address (AXES_FAILURE_LIMIT), per address across accounts and per account across
+# addresses, each with its own limit and cool-off (README, configuration).
 AXES_FAILURE_LIMIT = env_int("COSELL_LOGIN_FAILURE_LIMIT", 5)
-AXES_COOLOFF_TIME = timedelta(minutes=env_int("COSELL_LOGIN_COOLOFF_MINUTES", 15))
-AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+_LOGIN_COOLOFF = env_int("COSELL_LOGIN_COOLOFF_MINUTES", 15)
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"], "ip_address", "username"]
+COSELL_LOGIN_LIMITS = [  # (failures, cool-off minutes), in the order of the parameters above
+    (AXES_FAILURE_LIMIT, _LOGIN_COOLOFF),
+    (
+        env_int("COSELL_LOGIN_ADDRESS_FAILURE_LIMIT", 20),
+        env_int("COSELL_LOGIN_ADDRESS_COOLOFF_MINUTES", 30),
+    ),
+    (
+        env_int("COSELL_LOGIN_ACCOUNT_FAILURE_LIMIT", 10),
+        env_int("COSELL_LOGIN_ACCOUNT_COOLOFF_MINUTES", 30),
+    ),
+]
+# Axes keeps failures as long as the longest cool-off; each group reads its own window.
+AXES_COOLOFF_TIME = timedelta(minutes=max(minutes for _limit, minutes in COSELL_LOGIN_LIMITS))
+AXES_HANDLER = "cosell.partners.lockout.LockoutHandler"
+# Password reset requests per client address and per account (email typed), per window.
+COSELL_PASSWORD_RESET_ADDRESS_LIMIT = env_int("COSELL_PASSWORD_RESET_ADDRESS_LIMIT", 10)
+COSELL_PASSWORD_RESET_ACCOUNT_LIMIT = env_int("COSELL_PASSWORD_RESET_ACCOUNT_LIMIT", 3)
+COSELL_PASSWORD_RESET_WINDOW_MINUTES = env_int("COSELL_PASSWORD_RESET_WINDOW_MINUTES", 60)
 AXES_RESET_ON_SUCCESS = True
 AXES_LOCKOUT_CALLABLE = "cosell.partners.views.login_locked_out"
-AXES_IPWARE_PROXY_COUNT = env_int("DJANGO_PROXY_COUNT", 0)
+# The client address as the throttles read it (DJANGO_PROXY_COUNT; never a client-supplied
+# X-Forwarded-For without a proxy).
+AXES_CLIENT_IP_CALLABLE = "cosell.core.limits.client_address"
 AXES_VERBOSE = False
 
 LANGUAGE_CODE = "en"
@@ -273,6 +298,11 @@ REST_FRAMEWORK = {
     "DEFAULT_FILTER_BACKENDS": ["django_filters.rest_framework.DjangoFilterBackend"],
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
     "EXCEPTION_HANDLER": "cosell.core.api.exception_handler",
+    "DEFAULT_PARSER_CLASSES": [
+        "cosell.core.parsers.ObjectJSONParser",
+        "rest_framework.parsers.FormParser",
+        "rest_framework.parsers.MultiPartParser",
+    ],
     "DEFAULT_THROTTLE_CLASSES": [
         "rest_framework.throttling.AnonRateThrottle",
         "rest_framework.throttling.UserRateThrottle",
@@ -282,7 +312,26 @@ REST_FRAMEWORK = {
         "user": os.environ.get("COSELL_API_USER_RATE", "1200/min"),
         "auth": os.environ.get("COSELL_API_AUTH_RATE", "20/min"),
     },
-    "NUM_PROXIES": env_int("DJANGO_PROXY_COUNT", 0) or None,
+    # 0 proxies: the throttles key on REMOTE_ADDR, never on a client-supplied X-Forwarded-For
+    # (DRF reads None as "trust the header").
+    "NUM_PROXIES": env_int("DJANGO_PROXY_COUNT", 0),
+}
+# Content-Security-Policy (django-csp): only the portal's own scripts and styles; no inline
+# script, event handler or style attribute (static/js/cosell.js does confirmations and the
+# language switch; widths are classes in cosell.css). ``data:`` images: Bootstrap's icons.
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": ["'self'"],
+        "script-src": ["'self'"],
+        "style-src": ["'self'"],
+        "img-src": ["'self'", "data:"],
+        "font-src": ["'self'"],
+        "connect-src": ["'self'"],
+        "object-src": ["'none'"],
+        "base-uri": ["'self'"],
+        "form-action": ["'self'"],
+        "frame-ancestors": ["'none'"],
+    }
 }
 SPECTACULAR_SETTINGS = {
     "TITLE": "Cosell API",

@@ -13,16 +13,19 @@ from drf_spectacular.utils import OpenApiResponse, extend_schema, extend_schema_
 from rest_framework import mixins, serializers, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.exceptions import PermissionDenied
-from rest_framework.parsers import FormParser, JSONParser, MultiPartParser
+from rest_framework.parsers import FormParser, MultiPartParser
 from rest_framework.response import Response
 from rest_framework.routers import SimpleRouter
 
 from cosell.core import clock
 from cosell.core.api import ErrorSerializer
 from cosell.core.errors import ValidationFailed
+from cosell.core.limits import MULTIPART_SLACK
+from cosell.core.parsers import ObjectJSONParser
 from cosell.partners.models import Partner, SolutionArea
 
 from . import selectors, services
+from .files import max_upload_bytes
 from .models import BadgeState, CoSellStatus, Offer, OfferContact, OfferDocument, OfferType
 
 ERRORS = {
@@ -332,6 +335,7 @@ class DocumentViewSet(
 
     serializer_class = DocumentSerializer
     parser_classes = [MultiPartParser, FormParser]
+    max_request_bytes = staticmethod(lambda: max_upload_bytes() + MULTIPART_SLACK)
     pagination_class = None
 
     def get_offer(self) -> Offer:
@@ -416,7 +420,8 @@ class ContactViewSet(
     """Co-sell contacts of an offer (whoever sees the offer sees them)."""
 
     serializer_class = ContactSerializer
-    parser_classes = [JSONParser, MultiPartParser, FormParser]
+    parser_classes = [ObjectJSONParser, MultiPartParser, FormParser]
+    max_request_bytes_by_action = {"import_csv": services.MAX_IMPORT_BYTES + MULTIPART_SLACK}
     pagination_class = None
 
     def get_offer(self) -> Offer:

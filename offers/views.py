@@ -14,10 +14,12 @@ from django.views.decorators.http import require_POST
 from cosell.core import clock
 from cosell.core.errors import DomainError, ValidationFailed
 from cosell.core.labels import state_label
+from cosell.core.limits import MULTIPART_SLACK, max_request_bytes
 from cosell.core.lists import paginate, render_list, search_term, sort_queryset
 
 from . import selectors, services
 from .badges import next_propagation_run
+from .files import max_upload_bytes
 from .forms import (
     ContactForm,
     ContactsImportForm,
@@ -243,6 +245,7 @@ def offer_set_technical_validation(request, offer_id: int):
     return _detail(offer.pk)
 
 
+@max_request_bytes(lambda: max_upload_bytes() + MULTIPART_SLACK)
 @login_required
 def document_upload(request, offer_id: int):
     offer = _managed_offer(request, offer_id)
@@ -315,6 +318,7 @@ def contact_add(request, offer_id: int):
     )
 
 
+@max_request_bytes(MAX_IMPORT_BYTES + MULTIPART_SLACK)
 @login_required
 def contacts_import(request, offer_id: int):
     offer = _managed_offer(request, offer_id)

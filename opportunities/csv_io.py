@@ -27,7 +27,7 @@ from django.utils.translation import gettext as _
 from cosell.core.errors import DomainError, ValidationFailed
 from cosell.partners.models import Membership
 
-from . import selectors, services
+from . import rules, services
 from .api.serializers import OpportunityCreateSerializer, OpportunityFieldsSerializer
 from .models import Lead, Opportunity, OpportunitySolution, Stage
 from .services.opportunities import EDITABLE_FIELDS
@@ -70,9 +70,6 @@ OPPORTUNITY_COLUMNS = [
     "created_at",
     "updated_at",
 ]
-# What an invited partner does not see of another partner's deal (as in the webhook payloads).
-OWNER_ONLY = {"crm_id", "notes", "customer_address"}
-CONTACT_COLUMNS = {"contact_name", "contact_email", "contact_phone"}
 
 LEAD_COLUMNS = [
     "id",
@@ -152,8 +149,9 @@ def _solutions_cell(opportunity: Opportunity) -> str:
     return f"{LIST_SEPARATOR} ".join(parts)
 
 
-def opportunity_row(opportunity: Opportunity, *, partner_id: int | None) -> list:
-    owner = partner_id is None or opportunity.partner_id == partner_id
+def opportunity_row(opportunity: Opportunity, *, user) -> list:
+    """The row as ``user`` may see it: withheld fields and unconsented contacts are empty."""
+    opportunity = rules.opportunity_as_seen_by(opportunity, user)
     values = {
         "id": opportunity.pk,
         "partner": opportunity.partner.name,
@@ -167,10 +165,6 @@ def opportunity_row(opportunity: Opportunity, *, partner_id: int | None) -> list
     for column in OPPORTUNITY_COLUMNS:
         if column in values:
             row.append(values[column])
-        elif (column in OWNER_ONLY and not owner) or (
-            column in CONTACT_COLUMNS and not opportunity.contact_consent
-        ):
-            row.append("")
         else:
             row.append(getattr(opportunity, column))
     return row
@@ -178,9 +172,8 @@ def opportunity_row(opportunity: Opportunity, *, partner_id: int | None) -> list
 
 def export_opportunities(queryset, *, user) -> StreamingHttpResponse:
     """``queryset``: the caller's filtered ``selectors.opportunity_list``."""
-    partner_id = None if user.is_staff else getattr(user.membership_or_none, "partner_id", None)
     rows = (
-        opportunity_row(opportunity, partner_id=partner_id)
+        opportunity_row(opportunity, user=user)
         for opportunity in queryset.order_by("-created_at", "-id")[:EXPORT_LIMIT].iterator(
             chunk_size=CHUNK_SIZE
         )
@@ -189,13 +182,14 @@ def export_opportunities(queryset, *, user) -> StreamingHttpResponse:
 
 
 def lead_row(lead: Lead, *, user) -> list:
+    lead = rules.lead_as_seen_by(lead, user)
     customer = lead.customer()
-    contact = lead.contact() if selectors.lead_contact_visible(user, lead) else None
+    contact = lead.visible_contact
     return [
         lead.pk,
         lead.status,
         lead.source,
-        "incoming" if selectors.lead_is_incoming(user, lead) else "outgoing",
+        lead.direction,
         lead.opportunity_id,
         lead.display_title,
         lead.sender_partner.name if lead.sender_partner_id else "",

@@ -16,6 +16,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
 from cosell.core import clock
+from cosell.core.limits import MULTIPART_SLACK, max_request_bytes
 from cosell.partners.models import Role
 
 from . import csv_io, selectors
@@ -57,6 +58,7 @@ def _require_importer(request):
     return partner
 
 
+@max_request_bytes(csv_io.IMPORT_MAX_BYTES + MULTIPART_SLACK)
 @login_required
 @require_http_methods(["GET", "POST"])
 def opportunities_import(request):

@@ -13,15 +13,16 @@ Plain dicts of ids, codes, names and ISO timestamps; the services emit them insi
 transaction (``cosell.webhooks.outbox``).
 """
 
-import functools
 from collections.abc import Iterable
 from datetime import datetime
 
 from cosell.webhooks import outbox
 
+from . import rules
 from .models import Category, Lead, Opportunity
 
-OWNER_ONLY_FIELDS = frozenset({"notes", "crm_id", "close_notes", "customer_address"})
+# The deal's private fields; who does not see which is decided in ``rules``.
+PRIVATE_FIELDS = ("notes", "crm_id", "close_notes", "customer_address")
 
 
 def _iso(value) -> str | None:
@@ -41,8 +42,9 @@ def _contact(source) -> dict | None:
 def opportunity_data(
     opportunity: Opportunity, *, for_partner_id: int, changed: Iterable[str] = ()
 ) -> dict:
-    """The opportunity as ``for_partner_id`` may see it."""
+    """The opportunity as ``for_partner_id`` may see it (``rules.withheld_for_partner``)."""
     owner = for_partner_id == opportunity.partner_id
+    seen = rules.opportunity_as_seen_by_partner(opportunity, for_partner_id)
     data = {
         "id": opportunity.pk,
         "name": opportunity.name,
@@ -56,7 +58,7 @@ def opportunity_data(
             "name": opportunity.customer_name,
             "country": opportunity.customer_country.code if opportunity.customer_country else "",
         },
-        "contact": _contact(opportunity),
+        "contact": _contact(seen),
         "value": None if opportunity.value is None else str(opportunity.value),
         "currency": opportunity.currency,
         "close_date": _iso(opportunity.close_date),
@@ -66,16 +68,12 @@ def opportunity_data(
         "created_at": _iso(opportunity.created_at),
         "updated_at": _iso(opportunity.updated_at),
     }
-    if owner:
-        data.update(
-            notes=opportunity.notes,
-            crm_id=opportunity.crm_id,
-            close_notes=opportunity.close_notes,
-            customer_address=opportunity.customer_address,
-        )
+    for name in PRIVATE_FIELDS:
+        if name not in seen.withheld:
+            data[name] = getattr(seen, name)
     changed = sorted(set(changed))
     if changed:
-        data["changed"] = changed if owner else [f for f in changed if f not in OWNER_ONLY_FIELDS]
+        data["changed"] = [name for name in changed if name not in seen.withheld]
     return data
 
 
@@ -150,10 +148,8 @@ def _code(country) -> str:
     return (getattr(country, "code", country) or "") if country else ""
 
 
-@functools.cache
 def _hides_contact(status: str) -> bool:
-    # The rule lives on the model; asked once per status.
-    return Lead(status=status).contact_hidden_from_receiver
+    return rules.contact_hidden_from_receiver(status)
 
 
 def lead_values(lead: Lead) -> dict:

@@ -7,6 +7,8 @@ from cosell.partners.models import Partner
 from offers.models import CO_SELL_READY_STATUSES, Offer
 
 from .models import (
+    NOTES_MAX_LENGTH,
+    SHORT_NOTES_MAX_LENGTH,
     AssessmentType,
     Category,
     CustomerSize,
@@ -56,7 +58,12 @@ class OpportunityForm(forms.Form):
         label=_("Currency (ISO 4217)"), regex=r"^[A-Z]{3}$", initial="USD", max_length=3
     )
     close_date = forms.DateField(label=_("Estimated close date"), required=False, widget=DATE)
-    notes = forms.CharField(label=_("Notes"), required=False, widget=forms.Textarea({"rows": 3}))
+    notes = forms.CharField(
+        label=_("Notes"),
+        max_length=NOTES_MAX_LENGTH,
+        required=False,
+        widget=forms.Textarea({"rows": 3}),
+    )
     help_needed = forms.MultipleChoiceField(
         label=_("Help needed from Microsoft"),
         choices=HelpNeeded.choices,
@@ -188,7 +195,12 @@ class CloseForm(forms.Form):
             (_("Error"), ErrorReason.choices),
         ],
     )
-    notes = forms.CharField(label=_("Notes"), required=False, widget=forms.Textarea({"rows": 3}))
+    notes = forms.CharField(
+        label=_("Notes"),
+        max_length=SHORT_NOTES_MAX_LENGTH,
+        required=False,
+        widget=forms.Textarea({"rows": 3}),
+    )
 
 
 class StageForm(forms.Form):
@@ -205,12 +217,21 @@ class LeadAcceptForm(forms.Form):
         label=_("Currency (ISO 4217)"), regex=r"^[A-Z]{3}$", max_length=3, required=False
     )
     close_date = forms.DateField(label=_("Estimated close date"), required=False, widget=DATE)
-    notes = forms.CharField(label=_("Notes"), required=False, widget=forms.Textarea({"rows": 2}))
+    notes = forms.CharField(
+        label=_("Notes"),
+        max_length=NOTES_MAX_LENGTH,
+        required=False,
+        widget=forms.Textarea({"rows": 2}),
+    )
 
 
 class LeadDeclineForm(forms.Form):
     reason = forms.ChoiceField(label=_("Reason"), choices=[("", "—"), *LostReason.choices])
-    notes = forms.CharField(label=_("Notes"), widget=forms.Textarea({"rows": 3}))
+    notes = forms.CharField(
+        label=_("Notes"),
+        max_length=SHORT_NOTES_MAX_LENGTH,
+        widget=forms.Textarea({"rows": 3}),
+    )
 
 
 class LeadSendForm(forms.Form):
@@ -239,7 +260,12 @@ class LeadSendForm(forms.Form):
         label=_("Currency (ISO 4217)"), regex=r"^[A-Z]{3}$", max_length=3, required=False
     )
     close_date = forms.DateField(label=_("Estimated close date"), required=False, widget=DATE)
-    notes = forms.CharField(label=_("Notes"), required=False, widget=forms.Textarea({"rows": 3}))
+    notes = forms.CharField(
+        label=_("Notes"),
+        max_length=NOTES_MAX_LENGTH,
+        required=False,
+        widget=forms.Textarea({"rows": 3}),
+    )
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)

@@ -51,6 +51,11 @@ class Stage(models.TextChoices):
 
 
 STAGE_ORDER = list(Stage.values)
+# Free-text limits (characters), declared once: the forms, the API serializers and the CSV
+# import (which validates with the serializers) all enforce them (README, "Limits").
+NOTES_MAX_LENGTH = 5000
+SHORT_NOTES_MAX_LENGTH = 2000  # close notes, decline notes
+
 STAGE_PROGRESS = {
     Stage.CREATED: 10,
     Stage.ACCEPTED: 10,

@@ -30,6 +30,7 @@ from django.shortcuts import get_object_or_404
 
 from cosell.partners.models import Membership, Partner
 
+from . import rules
 from .models import Category, Lead, Opportunity, OpportunitySolution, TeamMember
 
 
@@ -101,9 +102,7 @@ def opportunity_leads(*, opportunity: Opportunity) -> QuerySet[Lead]:
 
 
 def can_edit(user, opportunity: Opportunity) -> bool:
-    from .services.common import is_owner_side
-
-    return is_owner_side(user, opportunity)
+    return rules.is_owner_side(user, opportunity)
 
 
 def lead_visibility(user) -> Q | None:
@@ -127,8 +126,8 @@ def lead_visibility(user) -> Q | None:
             receiver_seller__isnull=True,
             status=Lead.Status.RECEIVED,
         )
-        taken = Q(receiver=Lead.Receiver.MICROSOFT, taken_from_queue=True)
-        return Q(receiver_seller=seller) | queue | taken | Q(sender_user=user) | Q(answered_by=user)
+        # A lead another seller took from the queue is theirs now: not listed, 404.
+        return Q(receiver_seller=seller) | queue | Q(sender_user=user) | Q(answered_by=user)
     return Q(pk__in=[])
 
 
@@ -170,20 +169,21 @@ def lead_get(*, user, lead_id) -> Lead:
     return get_object_or_404(lead_list(user=user), pk=lead_id)
 
 
-def lead_is_incoming(user, lead: Lead) -> bool:
-    membership = _membership(user)
-    if membership is not None:
-        return lead.receiver_partner_id == membership.partner_id
-    return (
-        user.is_authenticated
-        and user.seller_or_none is not None
-        and (lead.receiver == Lead.Receiver.MICROSOFT)
-    )
+def lead_get_to_answer(*, user, lead_id) -> Lead:
+    """The lead ``user`` answers (accept, decline): one they see, or, for a seller, a lead
+    another seller took from the shared queue meanwhile, so the answer is the 409 that names
+    who took it rather than a 404 (the loser of the race saw it in the queue)."""
+    queryset = _lead_base()
+    visibility = lead_visibility(user)
+    if visibility is not None and user.seller_or_none is not None:
+        visibility |= Q(receiver=Lead.Receiver.MICROSOFT, taken_from_queue=True)
+    if visibility is not None:
+        queryset = queryset.filter(visibility)
+    return get_object_or_404(queryset, pk=lead_id)
 
 
-def lead_contact_visible(user, lead: Lead) -> bool:
-    """Customer contact details of an expired or declined lead are hidden from the receiver."""
-    return not (lead.contact_hidden_from_receiver and lead_is_incoming(user, lead))
+lead_is_incoming = rules.lead_is_incoming
+lead_contact_visible = rules.lead_contact_visible
 
 
 def lead_queue(*, user) -> QuerySet[Lead]:

@@ -9,6 +9,7 @@ from django.urls import reverse
 from cosell.partners.mail import mail_people, partner_admins
 from cosell.partners.models import Seller
 
+from . import rules
 from .models import Lead
 
 TRANSIENT = (SMTPException, ConnectionError, TimeoutError)
@@ -54,12 +55,17 @@ def receiver_users(lead: Lead) -> list:
 
 
 def _send(lead: Lead, event: str, recipients: list) -> bool:
+    if not recipients:
+        return False
     link = settings.COSELL_BASE_URL + reverse("opportunities:lead_detail", args=[lead.pk])
+    # The recipients are one party (the receiver's or the sender's people): the lead as the
+    # first of them may see it is the lead as each may see it.
+    seen = rules.lead_as_seen_by(lead, recipients[0])
     mailed = mail_people(
         recipients,
         subject_template="opportunities/mail/lead_subject.txt",
         body_template="opportunities/mail/lead.txt",
-        context={"lead": lead, "event": event, "link": link},
+        context={"lead": seen, "event": event, "link": link},
     )
     return mailed > 0
 

@@ -4,16 +4,24 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.db.models import Q
+from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from cosell.core import audit, clock
 from cosell.core.errors import DomainError, ValidationFailed
-from cosell.core.lists import fragment, paginate, render_list, search_term, sort_queryset
+from cosell.core.lists import (
+    fragment,
+    messages_oob,
+    paginate,
+    render_list,
+    search_term,
+    sort_queryset,
+)
 from cosell.partners.models import Role
 
-from . import selectors, services
+from . import rules, selectors, services
 from .api.views import OpportunityFilter
 from .forms import (
     CloseForm,
@@ -168,7 +176,7 @@ def opportunity_detail(request, pk: int):
         request,
         "opportunities/opportunity_detail.html",
         {
-            "opportunity": opportunity,
+            "opportunity": rules.opportunity_as_seen_by(opportunity, request.user),
             "leads": selectors.opportunity_leads(opportunity=opportunity),
             "history": audit.history(opportunity)[:50],
             "can_edit": can_edit and not opportunity.is_terminal,
@@ -451,8 +459,7 @@ def _lead_documents(user, lead: Lead) -> list:
 @login_required
 def lead_detail(request, pk: int):
     lead = selectors.lead_get(user=request.user, lead_id=pk)
-    incoming = selectors.lead_is_incoming(request.user, lead)
-    from .services.leads import is_receiver, is_sender
+    seen = rules.lead_as_seen_by(lead, request.user)
 
     opportunity = lead.opportunity
     missing = {}
@@ -472,17 +479,16 @@ def lead_detail(request, pk: int):
         request,
         "opportunities/lead_detail.html",
         {
-            "lead": lead,
-            "incoming": incoming,
-            "contact": lead.contact()
-            if selectors.lead_contact_visible(request.user, lead)
-            else None,
-            "contact_hidden": not selectors.lead_contact_visible(request.user, lead),
+            "lead": seen,
+            "incoming": seen.direction == "incoming",
+            "contact": seen.visible_contact,
+            "contact_hidden": not seen.contact_visible,
             "can_answer": lead.status == Lead.Status.RECEIVED
             and not lead.is_for_visibility
-            and is_receiver(request.user, lead),
+            and rules.is_receiver(request.user, lead),
             "documents": _lead_documents(request.user, lead),
-            "can_withdraw": lead.status == Lead.Status.RECEIVED and is_sender(request.user, lead),
+            "can_withdraw": lead.status == Lead.Status.RECEIVED
+            and rules.is_sender(request.user, lead),
             "accept_form": accept_form,
             "now": clock.now(),
             "history": audit.history(lead)[:20],
@@ -493,7 +499,7 @@ def lead_detail(request, pk: int):
 @login_required
 @require_POST
 def lead_accept(request, pk: int):
-    lead = selectors.lead_get(user=request.user, lead_id=pk)
+    lead = selectors.lead_get_to_answer(user=request.user, lead_id=pk)
     form = LeadAcceptForm(request.POST)
     if not form.is_valid():
         messages.error(request, _("Check the deal value, currency and date."))
@@ -505,6 +511,11 @@ def lead_accept(request, pk: int):
         lead = services.lead_accept(lead_id=lead.pk, actor=request.user, now=clock.now(), **data)
     except DomainError as exc:
         messages.error(request, exc.message)
+        if not selectors.lead_list(user=request.user).filter(pk=lead.pk).exists():
+            # Another seller took it from the queue: it is theirs now.
+            if request.htmx:
+                return HttpResponse(messages_oob(request), status=409)
+            return redirect("opportunities:lead_queue")
         if request.htmx:
             return _lead_row(request, lead.pk, status=409)
         return redirect("opportunities:lead_detail", lead.pk)

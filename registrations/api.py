@@ -21,6 +21,7 @@ from rest_framework.views import APIView
 from cosell.core import clock
 from cosell.core.api import ErrorSerializer
 from cosell.core.errors import PreconditionFailed, ValidationFailed
+from opportunities.api.views import _if_match_version
 from opportunities.models import CustomerAccount
 
 from . import eligibility, selectors, services
@@ -218,7 +219,8 @@ class ExceptionRequestView(APIView):
 class CustomerAccountView(APIView):
     @extend_schema(
         request=CustomerAccountSerializer,
-        responses={200: EligibilitySerializer, **ERRORS},
+        responses={200: EligibilitySerializer, **ERRORS, **PRECONDITION},
+        parameters=[OpenApiParameter("If-Match", str, OpenApiParameter.HEADER)],
         tags=["deal registration"],
         description="The partner says whether the customer is a Microsoft-managed account.",
     )
@@ -233,6 +235,7 @@ class CustomerAccountView(APIView):
             actor=request.user,
             now=clock.now(),
             customer_account=serializer.validated_data["customer_account"],
+            expected_version=_if_match_version(request, opportunity.pk),
         )
         return Response(eligibility_data(opportunity, now=clock.now()))
 
@@ -240,7 +243,8 @@ class CustomerAccountView(APIView):
 class CustomerAccountConfirmView(APIView):
     @extend_schema(
         request=None,
-        responses={200: OpenApiResponse(description="Confirmed."), **ERRORS},
+        responses={200: OpenApiResponse(description="Confirmed."), **ERRORS, **PRECONDITION},
+        parameters=[OpenApiParameter("If-Match", str, OpenApiParameter.HEADER)],
         tags=["deal registration"],
         description="A Microsoft seller on the deal confirms the partner's statement.",
     )
@@ -249,7 +253,10 @@ class CustomerAccountConfirmView(APIView):
 
         opportunity = opportunity_selectors.opportunity_get(user=request.user, opportunity_id=pk)
         opportunity = services.customer_account_confirm(
-            opportunity_id=opportunity.pk, actor=request.user, now=clock.now()
+            opportunity_id=opportunity.pk,
+            actor=request.user,
+            now=clock.now(),
+            expected_version=_if_match_version(request, opportunity.pk),
         )
         return Response(
             {

@@ -625,7 +625,22 @@ def exception_request_answer(
     return request
 
 
-def customer_account_set(*, opportunity_id: int, actor, now: datetime, customer_account: str):
+def _check_opportunity_version(opportunity: Opportunity, expected_version: int | None) -> None:
+    if expected_version is not None and expected_version != opportunity.version:
+        raise PreconditionFailed(
+            _("The opportunity changed since you read it; reload and try again."),
+            current_version=opportunity.version,
+        )
+
+
+def customer_account_set(
+    *,
+    opportunity_id: int,
+    actor,
+    now: datetime,
+    customer_account: str,
+    expected_version: int | None = None,
+):
     """The partner says whether the customer is a Microsoft-managed account; a change clears a
     seller's confirmation."""
     if customer_account not in CustomerAccount.values:
@@ -635,6 +650,7 @@ def customer_account_set(*, opportunity_id: int, actor, now: datetime, customer_
     with transaction.atomic():
         opportunity = _lock_opportunity(opportunity_id)
         _require_partner(actor, opportunity)
+        _check_opportunity_version(opportunity, expected_version)
         if opportunity.customer_account == customer_account:
             return opportunity
         frm = opportunity.customer_account
@@ -658,12 +674,15 @@ def customer_account_set(*, opportunity_id: int, actor, now: datetime, customer_
     return opportunity
 
 
-def customer_account_confirm(*, opportunity_id: int, actor, now: datetime) -> Opportunity:
+def customer_account_confirm(
+    *, opportunity_id: int, actor, now: datetime, expected_version: int | None = None
+) -> Opportunity:
     """A Microsoft seller on the deal (or a reviewer) confirms the partner's statement."""
     with transaction.atomic():
         opportunity = _lock_opportunity(opportunity_id)
         if not rules.can_confirm_customer_account(actor, opportunity):
             raise PermissionDenied(_("Only a Microsoft seller on this deal confirms this."))
+        _check_opportunity_version(opportunity, expected_version)
         if not opportunity.customer_account:
             raise InvalidTransition(
                 opportunity,

@@ -141,3 +141,93 @@ def test_the_api_holds_under_fuzzing(world, persona, no_dns, keep_connection):
         except Exception as exc:  # collect every operation's failure, then report them all
             failures.append(f"{operation.label} ({mode.value}): {exc}")
     assert not failures, "\n\n".join(failures)
+
+
+# --- every writable field, and bodies that are not objects (issue 11, point 4) ---------------
+
+NOT_OBJECTS = ["null", "[]", "[{}]", "1", "-1.5", '"text"', "true", "[" * 1000 + "]" * 1000]
+
+
+def _resolve(document: dict, schema: dict) -> dict:
+    while "$ref" in schema:
+        schema = document["components"]["schemas"][schema["$ref"].rsplit("/", 1)[-1]]
+    return schema
+
+
+def _sample(document: dict, schema: dict, *, bad: bool):
+    """A value of the property's type (``bad``: of another type, or with a NUL byte)."""
+    schema = _resolve(document, schema)
+    for combined in ("allOf", "oneOf", "anyOf"):
+        if combined in schema:
+            return _sample(document, schema[combined][0], bad=bad)
+    kind = schema.get("type", "string")
+    if bad:
+        return {"string": 12345, "integer": "a\x00b", "number": "NaN", "boolean": "maybe"}.get(
+            kind, "not a " + str(kind)
+        )
+    if "enum" in schema:
+        return next((value for value in schema["enum"] if value), "")
+    if kind == "array":
+        return [_sample(document, schema.get("items", {}), bad=False)]
+    if kind == "object":
+        return dict.fromkeys(schema.get("properties", {}), "x")
+    return {"integer": 1, "number": 1.5, "boolean": True}.get(kind, "x" * 5)
+
+
+def _write_operations(document: dict):
+    for path, methods in document["paths"].items():
+        for method, operation in methods.items():
+            if method not in ("post", "put", "patch"):
+                continue
+            content = operation.get("requestBody", {}).get("content", {})
+            if "application/json" in content:
+                yield path, method, _resolve(document, content["application/json"]["schema"])
+
+
+def test_every_writable_field_and_non_object_bodies_as_staff(world, partner, no_dns):
+    """Staff may write the most: every operation with a JSON body gets every property of its
+    schema (well-typed, then ill-typed) and bodies that are not objects. No 5xx; every refusal
+    in the API's error shape without Python reprs."""
+    document = json.loads(
+        OpenApiJsonRenderer().render(SchemaGenerator().get_schema(request=None, public=True))
+    )
+    from django.test import Client
+
+    from opportunities.models import Lead, Opportunity
+
+    ids = {
+        "opportunities": Opportunity.objects.values_list("pk", flat=True).first(),
+        "leads": Lead.objects.values_list("pk", flat=True).first(),
+        "offers": partner.offers.values_list("pk", flat=True).first(),
+        "partners": partner.pk,
+    }
+    client = Client(HTTP_AUTHORIZATION=f"Token {token_for(world['staff'])}")
+    failures, seen_partner_id = [], False
+    for path, method, schema in _write_operations(document):
+        resource = path.removeprefix("/api/v1/").split("/", 1)[0]
+        url = path
+        for name in ("offer_pk", "id"):
+            url = url.replace("{" + name + "}", str(ids.get(resource) or 1))
+        properties = schema.get("properties", {})
+        writable = {
+            n: p for n, p in properties.items() if not _resolve(document, p).get("readOnly")
+        }
+        seen_partner_id |= resource == "partners" and "partner_id" in writable
+        bodies = [
+            json.dumps({n: _sample(document, p, bad=False) for n, p in writable.items()}),
+            json.dumps({n: _sample(document, p, bad=True) for n, p in writable.items()}),
+            *NOT_OBJECTS,
+        ]
+        for body in bodies:
+            response = getattr(client, method)(url, body, content_type="application/json")
+            label = f"{method.upper()} {url} {body[:80]!r}: {response.status_code}"
+            if response.status_code >= 500:
+                failures.append(label)
+            elif response.status_code >= 400:
+                text = response.content.decode(errors="replace")
+                if not response["Content-Type"].startswith("application/json"):
+                    failures.append(label + " not JSON")
+                elif "ErrorDetail" in text or '"status"' not in text:
+                    failures.append(label + " " + text[:200])
+    assert seen_partner_id, "the partner's PartnerID field was not fuzzed"
+    assert not failures, "\n".join(failures)

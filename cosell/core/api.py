@@ -2,6 +2,7 @@
 
 from django.contrib.auth import authenticate
 from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
+from django.core.exceptions import RequestDataTooBig
 from django.http import Http404, JsonResponse
 from django.utils.translation import gettext_lazy as _
 from django.views.decorators.csrf import csrf_exempt
@@ -13,8 +14,9 @@ from rest_framework.throttling import ScopedRateThrottle
 from rest_framework.views import APIView
 from rest_framework.views import exception_handler as drf_exception_handler
 
+from . import clock
 from .errors import DomainError, ValidationFailed
-from .models import ApiToken
+from .services import api_token_create
 
 
 def _error_body(status_code: int, code: str, detail: str, errors=None, **extra) -> dict:
@@ -37,6 +39,11 @@ def exception_handler(exc, context):
             _error_body(exc.http_status, exc.code, exc.message, **exc.extra),
             status=exc.http_status,
         )
+    if isinstance(exc, RequestDataTooBig):
+        return Response(
+            _error_body(400, "too_large", str(exc) or str(TOO_LARGE), {"body": [str(TOO_LARGE)]}),
+            status=400,
+        )
     if isinstance(exc, Http404):
         exc = exceptions.NotFound()
     elif isinstance(exc, DjangoPermissionDenied):
@@ -48,7 +55,7 @@ def exception_handler(exc, context):
         data = exc.detail
         if isinstance(data, list):
             data = {"non_field_errors": data}
-        errors = {k: [str(m) for m in (v if isinstance(v, list) else [v])] for k, v in data.items()}
+        errors = flatten_errors(data)
         first_field = next(iter(errors), "")
         detail = (
             f"{first_field}: {errors[first_field][0]}" if first_field else str(_("Invalid input."))
@@ -57,8 +64,41 @@ def exception_handler(exc, context):
     else:
         detail = response.data.get("detail", "") if isinstance(response.data, dict) else ""
         code = getattr(detail, "code", None) or getattr(exc, "default_code", "error")
-        response.data = _error_body(response.status_code, str(code), str(detail))
+        errors = {"body": [str(detail)]} if isinstance(exc, exceptions.ParseError) else None
+        response.data = _error_body(response.status_code, str(code), str(detail), errors)
     return response
+
+
+TOO_LARGE = _("The request body is larger than the server accepts.")
+
+
+def flatten_errors(data, prefix: str = "") -> dict[str, list[str]]:
+    """Validation errors as ``{field: [messages]}``; nested serializers' errors get dotted
+    names (``solutions.0.name``), a list field's items the field's name, so no Python repr ever
+    reaches ``detail``."""
+    errors: dict[str, list[str]] = {}
+
+    def walk(value, name: str) -> None:
+        if isinstance(value, dict) and value and all(isinstance(k, int) for k in value):
+            # A list field's items (``{index: [messages]}``) name the field; a list of nested
+            # objects (``{index: {field: [messages]}}``) names the item and its field.
+            for index, child in value.items():
+                walk(child, f"{name}.{index}" if isinstance(child, dict) else name)
+        elif isinstance(value, dict):
+            for key, child in value.items():
+                walk(child, f"{name}.{key}" if name else str(key))
+        elif isinstance(value, list):
+            if all(not isinstance(item, (dict, list)) for item in value):
+                errors.setdefault(name or "non_field_errors", []).extend(str(m) for m in value)
+            else:
+                for index, child in enumerate(value):
+                    if child:
+                        walk(child, f"{name}.{index}" if name else str(index))
+        else:
+            errors.setdefault(name or "non_field_errors", []).append(str(value))
+
+    walk(data, prefix)
+    return errors
 
 
 @csrf_exempt
@@ -118,8 +158,8 @@ class ObtainTokenView(APIView):
             raise exceptions.ValidationError(
                 {"non_field_errors": [_("Unable to log in with these credentials.")]}
             )
-        raw, key_hash, prefix = ApiToken.generate()
-        ApiToken.objects.create(
-            user=user, name=serializer.validated_data["name"], key_hash=key_hash, prefix=prefix
+        # The token service: the cap of active tokens and the audit event, as on the page.
+        _token, raw = api_token_create(
+            user=user, name=serializer.validated_data["name"], now=clock.now()
         )
         return Response({"token": raw}, status=status.HTTP_201_CREATED)

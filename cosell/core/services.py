@@ -41,3 +41,16 @@ def api_token_revoke(*, token_id: int, actor, now: datetime) -> ApiToken:
         token.save(update_fields=["revoked_at"])
         audit.record(token, "revoked", actor=actor, at=now)
     return token
+
+
+def api_tokens_revoke_for_user(*, user, now: datetime, reason: str, actor=None) -> int:
+    """Revoke every active token of ``user`` (their password changed or was reset), each with
+    its audit event; returns how many. Inside the caller's transaction when there is one."""
+    with transaction.atomic():
+        tokens = list(ApiToken.objects.active().select_for_update().filter(user=user))
+        for token in tokens:
+            token.revoked_at = now
+        ApiToken.objects.bulk_update(tokens, ["revoked_at"])
+        for token in tokens:
+            audit.record(token, "revoked", actor=actor, at=now, reason=reason)
+    return len(tokens)

@@ -53,7 +53,7 @@ class PartnerAdmin(admin.ModelAdmin):
             Partner.objects.filter(pk=obj.pk).update(**{name: getattr(obj, name) for name in other})
         if figures:
             services.partner_update_figures(
-                partner_id=obj.pk, actor=request.user, now=clock.now(), **figures
+                partner_id=obj.pk, actor=request.user, now=clock.now(), changes=figures
             )
 
 

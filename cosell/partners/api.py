@@ -100,7 +100,7 @@ class PartnerDetailView(APIView):
                 partner_id=partner.pk,
                 actor=request.user,
                 now=clock.now(),
-                **serializer.validated_data,
+                changes=dict(serializer.validated_data),
             )
         except DjangoValidationError as exc:
             raise ValidationFailed(exc.message_dict) from exc

@@ -132,8 +132,14 @@ def member_remove(*, membership_id: int, actor, now: datetime) -> None:
         )
 
 
-def partner_update_figures(*, partner_id: int, actor, now: datetime, **changes) -> Partner:
-    """Set the figures co-sell status depends on (admins only); offers re-evaluate after commit."""
+def partner_update_figures(
+    *, partner_id: int, actor, now: datetime, changes: dict | None = None, **more
+) -> Partner:
+    """Set the figures co-sell status depends on (admins only); offers re-evaluate after commit.
+
+    ``partner_id`` is the partner's primary key; the PartnerID figure (also called
+    ``partner_id``) can only be given inside ``changes``, which the API and the admin use."""
+    changes = {**(changes or {}), **more}
     unknown = set(changes) - set(FIGURE_FIELDS)
     if unknown:
         raise ValidationFailed(

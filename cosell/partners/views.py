@@ -1,4 +1,6 @@
+from django.conf import settings
 from django.contrib import messages
+from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.db.models import Q
@@ -11,10 +13,11 @@ from django.views.decorators.http import require_POST
 
 from cosell.core import clock
 from cosell.core.errors import DomainError, ValidationFailed
+from cosell.core.limits import client_address, over_limit
 from cosell.core.lists import paginate, render_list, search_term, sort_queryset
 
 from . import selectors, services
-from .forms import MemberInviteForm, MemberRoleForm
+from .forms import MemberInviteForm, MemberRoleForm, QueuedPasswordResetForm
 from .models import Role
 
 
@@ -193,3 +196,29 @@ def member_set_role(request, membership_id: int):
     else:
         messages.success(request, _("Role updated."))
     return HttpResponseRedirect(reverse("members"))
+
+
+class PasswordResetView(auth_views.PasswordResetView):
+    """Django's reset page, rate-limited per client address and per account (the address
+    typed, whether or not it is a person's: the answer says nothing about who exists); the
+    mail is queued (``QueuedPasswordResetForm``)."""
+
+    form_class = QueuedPasswordResetForm
+
+    def form_valid(self, form):
+        address = client_address(self.request)
+        window = settings.COSELL_PASSWORD_RESET_WINDOW_MINUTES * 60
+        if over_limit(
+            "password_reset_address",
+            address,
+            limit=settings.COSELL_PASSWORD_RESET_ADDRESS_LIMIT,
+            window_seconds=window,
+        ) or over_limit(
+            "password_reset_account",
+            form.cleaned_data["email"],
+            limit=settings.COSELL_PASSWORD_RESET_ACCOUNT_LIMIT,
+            window_seconds=window,
+        ):
+            form.add_error(None, _("Too many password reset requests. Try again later."))
+            return self.render_to_response(self.get_context_data(form=form), status=429)
+        return super().form_valid(form)

@@ -167,6 +167,12 @@ def contacts_parse_csv(content: bytes | str) -> list[dict]:
             raise CsvImportFailed(
                 [{"line": 0, "field": "file", "message": _("Save the file as UTF-8 CSV.")}]
             ) from None
+    if "\x00" in content:
+        # PostgreSQL stores no NUL in text: refuse the file, naming the line.
+        line = content.count("\n", 0, content.index("\x00")) + 1
+        raise CsvImportFailed(
+            [{"line": line, "field": "file", "message": _("The file contains a NUL character.")}]
+        )
     reader = csv.reader(io.StringIO(content.lstrip("\ufeff")))
     try:
         header = next(reader)

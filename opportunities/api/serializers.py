@@ -3,7 +3,10 @@ from django.utils.translation import gettext_lazy as _
 from django_countries import countries
 from rest_framework import serializers
 
+from .. import rules
 from ..models import (
+    NOTES_MAX_LENGTH,
+    SHORT_NOTES_MAX_LENGTH,
     AssessmentType,
     Category,
     CustomerSize,
@@ -18,7 +21,6 @@ from ..models import (
     Stage,
     TeamMember,
 )
-from ..selectors import lead_contact_visible, lead_is_incoming
 
 currency_field_kwargs = {
     "max_length": 3,
@@ -74,7 +76,7 @@ class OpportunityFieldsSerializer(serializers.Serializer):
     )
     currency = CurrencyField(required=False)
     close_date = serializers.DateField(required=False, allow_null=True)
-    notes = serializers.CharField(required=False, allow_blank=True)
+    notes = serializers.CharField(required=False, allow_blank=True, max_length=NOTES_MAX_LENGTH)
     help_needed = serializers.ListField(
         child=serializers.ChoiceField(choices=HelpNeeded.choices), required=False
     )
@@ -141,7 +143,9 @@ class CloseSerializer(serializers.Serializer):
         + "; error: "
         + ", ".join(ErrorReason.values),
     )
-    notes = serializers.CharField(required=False, allow_blank=True)
+    notes = serializers.CharField(
+        required=False, allow_blank=True, max_length=SHORT_NOTES_MAX_LENGTH
+    )
 
 
 class StageSerializer(serializers.Serializer):
@@ -175,7 +179,15 @@ class CustomerContactSerializer(serializers.Serializer):
     phone = serializers.CharField()
 
 
+def _viewer(serializer):
+    request = serializer.context.get("request")
+    return getattr(request, "user", None) or serializer.context.get("user")
+
+
 class OpportunitySerializer(serializers.ModelSerializer):
+    """An opportunity as the requesting user may see it (``rules.opportunity_as_seen_by``):
+    the fields withheld from them are absent."""
+
     partner = PartnerRefSerializer()
     customer_country = serializers.CharField(source="customer_country.code")
     contact = serializers.SerializerMethodField()
@@ -219,6 +231,13 @@ class OpportunitySerializer(serializers.ModelSerializer):
             "created_at",
             "updated_at",
         ]
+
+    def to_representation(self, instance):
+        seen = rules.opportunity_as_seen_by(instance, _viewer(self))
+        data = super().to_representation(seen)
+        for name in seen.withheld:
+            data.pop(name, None)
+        return data
 
     def get_contact(self, obj) -> CustomerContactSerializer(allow_null=True):  # type: ignore[valid-type]
         if not obj.contact_consent:
@@ -278,12 +297,11 @@ class LeadSerializer(serializers.ModelSerializer):
             "decline_notes",
         ]
 
-    @property
-    def _user(self):
-        return self.context["request"].user
+    def to_representation(self, instance):
+        return super().to_representation(rules.lead_as_seen_by(instance, _viewer(self)))
 
     def get_direction(self, obj) -> str:
-        return "incoming" if lead_is_incoming(self._user, obj) else "outgoing"
+        return obj.direction
 
     def get_opportunity(self, obj) -> PartnerRefSerializer(allow_null=True):  # type: ignore[valid-type]
         if obj.opportunity_id is None:
@@ -307,9 +325,7 @@ class LeadSerializer(serializers.ModelSerializer):
         return obj.customer()
 
     def get_contact(self, obj) -> CustomerContactSerializer(allow_null=True):  # type: ignore[valid-type]
-        if not lead_contact_visible(self._user, obj):
-            return None
-        return obj.contact()
+        return obj.visible_contact
 
     def get_time_left_seconds(self, obj) -> int | None:
         left = obj.time_left(self.context.get("now") or timezone.now())
@@ -325,12 +341,12 @@ class LeadAcceptSerializer(serializers.Serializer):
     )
     currency = CurrencyField(required=False)
     close_date = serializers.DateField(required=False, allow_null=True)
-    notes = serializers.CharField(required=False, allow_blank=True)
+    notes = serializers.CharField(required=False, allow_blank=True, max_length=NOTES_MAX_LENGTH)
 
 
 class LeadDeclineSerializer(serializers.Serializer):
     reason = serializers.ChoiceField(choices=LostReason.choices)
-    notes = serializers.CharField()
+    notes = serializers.CharField(max_length=SHORT_NOTES_MAX_LENGTH)
 
 
 class MarketplaceLeadSerializer(serializers.Serializer):
@@ -344,7 +360,7 @@ class MarketplaceLeadSerializer(serializers.Serializer):
     contact_name = serializers.CharField(max_length=200, required=False, allow_blank=True)
     contact_email = serializers.EmailField(required=False, allow_blank=True)
     contact_phone = serializers.CharField(max_length=40, required=False, allow_blank=True)
-    notes = serializers.CharField(required=False, allow_blank=True)
+    notes = serializers.CharField(required=False, allow_blank=True, max_length=NOTES_MAX_LENGTH)
 
 
 class ImportRequestSerializer(serializers.Serializer):

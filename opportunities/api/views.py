@@ -11,6 +11,7 @@ from rest_framework.response import Response
 from cosell.core import clock
 from cosell.core.api import ErrorSerializer
 from cosell.core.errors import PreconditionFailed
+from cosell.core.limits import MULTIPART_SLACK
 from cosell.core.pagination import PageNumberOrCursorPagination
 
 from .. import csv_io, selectors, services
@@ -44,6 +45,10 @@ ERRORS = {
 PRECONDITION = {
     412: OpenApiResponse(ErrorSerializer, description="Stale If-Match: reload and retry.")
 }
+
+IF_MATCH = OpenApiParameter(
+    "If-Match", str, OpenApiParameter.HEADER, description="The ETag you read; stale: 412"
+)
 
 
 class CsvRenderer(renderers.BaseRenderer):
@@ -136,6 +141,8 @@ class OpportunityViewSet(
     pagination_class = PageNumberOrCursorPagination
     lookup_value_regex = r"\d+"
     http_method_names = ["get", "post", "patch", "head", "options"]
+    # Lazy: csv_io imports this package's serializers.
+    max_request_bytes_by_action = {"import_csv": lambda: csv_io.IMPORT_MAX_BYTES + MULTIPART_SLACK}
 
     def get_queryset(self):
         return selectors.opportunity_list(user=self.request.user)
@@ -146,7 +153,11 @@ class OpportunityViewSet(
     def _respond(self, opportunity: Opportunity, code=status.HTTP_200_OK) -> Response:
         opportunity = self._fresh(opportunity.pk)
         return _with_etag(
-            Response(OpportunitySerializer(opportunity).data, status=code), opportunity
+            Response(
+                OpportunitySerializer(opportunity, context={"request": self.request}).data,
+                status=code,
+            ),
+            opportunity,
         )
 
     @extend_schema(
@@ -184,7 +195,7 @@ class OpportunityViewSet(
     @extend_schema(
         request=OpportunityFieldsSerializer,
         responses={200: OpportunitySerializer, **ERRORS, **PRECONDITION},
-        parameters=[OpenApiParameter("If-Match", str, OpenApiParameter.HEADER)],
+        parameters=[IF_MATCH],
         tags=["opportunities"],
     )
     def partial_update(self, request, pk=None):
@@ -203,12 +214,14 @@ class OpportunityViewSet(
 
     @extend_schema(
         request=InviteSerializer,
-        responses={201: LeadSerializer, **ERRORS},
+        responses={201: LeadSerializer, **ERRORS, **PRECONDITION},
+        parameters=[IF_MATCH],
         tags=["opportunities"],
     )
     @action(detail=True, methods=["post"])
     def invite(self, request, pk=None):
         opportunity = self._fresh(pk)
+        expected = _if_match_version(request, opportunity.pk)
         serializer = InviteSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         lead = services.opportunity_invite(
@@ -216,6 +229,7 @@ class OpportunityViewSet(
             partner_id=serializer.validated_data["partner_id"],
             actor=request.user,
             now=clock.now(),
+            expected_version=expected,
         )
         lead = selectors.lead_get(user=request.user, lead_id=lead.pk)
         return Response(
@@ -224,48 +238,56 @@ class OpportunityViewSet(
 
     @extend_schema(
         request=UpgradeSerializer,
-        responses={200: OpportunitySerializer, **ERRORS},
+        responses={200: OpportunitySerializer, **ERRORS, **PRECONDITION},
+        parameters=[IF_MATCH],
         tags=["opportunities"],
     )
     @action(detail=True, methods=["post"])
     def upgrade(self, request, pk=None):
         opportunity = self._fresh(pk)
+        expected = _if_match_version(request, opportunity.pk)
         serializer = UpgradeSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         opportunity = services.opportunity_upgrade(
             opportunity_id=opportunity.pk,
             actor=request.user,
             now=clock.now(),
+            expected_version=expected,
             **serializer.validated_data,
         )
         return self._respond(opportunity)
 
     @extend_schema(
         request=CloseSerializer,
-        responses={200: OpportunitySerializer, **ERRORS},
+        responses={200: OpportunitySerializer, **ERRORS, **PRECONDITION},
+        parameters=[IF_MATCH],
         tags=["opportunities"],
     )
     @action(detail=True, methods=["post"])
     def close(self, request, pk=None):
         opportunity = self._fresh(pk)
+        expected = _if_match_version(request, opportunity.pk)
         serializer = CloseSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         opportunity = services.opportunity_close(
             opportunity_id=opportunity.pk,
             actor=request.user,
             now=clock.now(),
+            expected_version=expected,
             **serializer.validated_data,
         )
         return self._respond(opportunity)
 
     @extend_schema(
         request=StageSerializer,
-        responses={200: OpportunitySerializer, **ERRORS},
+        responses={200: OpportunitySerializer, **ERRORS, **PRECONDITION},
+        parameters=[IF_MATCH],
         tags=["opportunities"],
     )
     @action(detail=True, methods=["post"])
     def stage(self, request, pk=None):
         opportunity = self._fresh(pk)
+        expected = _if_match_version(request, opportunity.pk)
         serializer = StageSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         opportunity = services.opportunity_set_stage(
@@ -273,6 +295,7 @@ class OpportunityViewSet(
             actor=request.user,
             now=clock.now(),
             stage=serializer.validated_data["stage"],
+            expected_version=expected,
         )
         return self._respond(opportunity)
 
@@ -373,7 +396,7 @@ class LeadViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.Gen
     )
     @action(detail=True, methods=["post"])
     def accept(self, request, pk=None):
-        lead = self.get_object()
+        lead = selectors.lead_get_to_answer(user=request.user, lead_id=pk)
         serializer = LeadAcceptSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         lead = services.lead_accept(
@@ -386,7 +409,7 @@ class LeadViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.Gen
     )
     @action(detail=True, methods=["post"])
     def decline(self, request, pk=None):
-        lead = self.get_object()
+        lead = selectors.lead_get_to_answer(user=request.user, lead_id=pk)
         serializer = LeadDeclineSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         lead = services.lead_decline(

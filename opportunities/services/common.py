@@ -4,38 +4,20 @@ from datetime import datetime, timedelta
 from types import SimpleNamespace
 
 from django.conf import settings
-from django.core.exceptions import PermissionDenied
 from django.db.models import Count, Q
 from django.utils.translation import gettext as _
 
 from cosell.core import audit, effects
 from cosell.core.errors import InvalidTransition, ValidationFailed
-from cosell.partners.models import Membership, Partner, Seller
+from cosell.partners.models import Partner, Seller
 
 from .. import events, tasks
 from ..models import Category, Lead, Opportunity, TeamMember
+from ..rules import is_owner_side, require_owner_side  # noqa: F401  (the policy lives in rules)
 
 
 def lead_expiry(sent_at: datetime) -> datetime:
     return sent_at + timedelta(days=settings.LEAD_EXPIRY_DAYS)
-
-
-def is_owner_side(user, opportunity: Opportunity) -> bool:
-    """People of the owning partner who see the deal (admins, or users on its team) and staff
-    may change it."""
-    if user.is_staff:
-        return True
-    membership = user.membership_or_none
-    if membership is None or membership.partner_id != opportunity.partner_id:
-        return False
-    if membership.role == Membership.Role.ADMIN:
-        return True
-    return opportunity.team.filter(user=user).exists()
-
-
-def require_owner_side(user, opportunity: Opportunity) -> None:
-    if not is_owner_side(user, opportunity):
-        raise PermissionDenied(_("Only the partner that owns this opportunity can change it."))
 
 
 def require_active(opportunity: Opportunity, to: str) -> None:

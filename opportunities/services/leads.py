@@ -24,6 +24,7 @@ from ..models import (
     TeamMember,
     normalize_customer_name,
 )
+from ..rules import is_receiver, is_sender
 from .common import (
     check_contact,
     expired_transition,
@@ -59,27 +60,6 @@ def _lock_with_opportunity(lead_id: int) -> Lead:
     if opportunity_id is not None:
         list(Opportunity.objects.select_for_update().filter(pk=opportunity_id).values("pk"))
     return _lock(lead_id)
-
-
-def is_receiver(user, lead: Lead) -> bool:
-    """Whether ``user`` answers for the lead's receiver: the partner's people, the seller it is
-    routed to, or any seller while it waits in the shared queue."""
-    if lead.receiver == Lead.Receiver.PARTNER:
-        membership = user.membership_or_none
-        return membership is not None and membership.partner_id == lead.receiver_partner_id
-    seller = user.seller_or_none
-    if seller is None:
-        return False
-    return lead.receiver_seller_id is None or lead.receiver_seller_id == seller.pk
-
-
-def is_sender(user, lead: Lead) -> bool:
-    if user.is_staff:
-        return True
-    if lead.sender_partner_id is not None:
-        membership = user.membership_or_none
-        return membership is not None and membership.partner_id == lead.sender_partner_id
-    return lead.sender_user_id is not None and lead.sender_user_id == user.pk
 
 
 def _nothing_to_answer(lead: Lead, to: str) -> InvalidTransition:

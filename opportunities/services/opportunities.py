@@ -356,6 +356,16 @@ def _lock(opportunity_id: int) -> Opportunity:
     return Opportunity.objects.select_for_update().get(pk=opportunity_id)
 
 
+def _check_version(opportunity: Opportunity, expected_version: int | None) -> None:
+    """A stale ``expected_version`` (the API's If-Match) raises PreconditionFailed; every write
+    to an opportunity checks it under the row lock, before anything else."""
+    if expected_version is not None and expected_version != opportunity.version:
+        raise PreconditionFailed(
+            _("The opportunity changed since you read it; reload and try again."),
+            current_version=opportunity.version,
+        )
+
+
 def opportunity_update(
     *,
     opportunity_id: int,
@@ -375,11 +385,7 @@ def opportunity_update(
     with transaction.atomic():
         opportunity = _lock(opportunity_id)
         require_owner_side(actor, opportunity)
-        if expected_version is not None and expected_version != opportunity.version:
-            raise PreconditionFailed(
-                _("The opportunity changed since you read it; reload and try again."),
-                current_version=opportunity.version,
-            )
+        _check_version(opportunity, expected_version)
         require_active(opportunity, to="updated")
         if changes.get("contact_consent") is False:
             # Withdrawn consent: the contact goes with it.
@@ -463,13 +469,21 @@ def _ask_microsoft_for_help(opportunity: Opportunity, *, actor, now: datetime) -
     return lead
 
 
-def opportunity_invite(*, opportunity_id: int, partner_id, actor, now: datetime) -> Lead:
+def opportunity_invite(
+    *,
+    opportunity_id: int,
+    partner_id,
+    actor,
+    now: datetime,
+    expected_version: int | None = None,
+) -> Lead:
     """Invite another partner to a partner-to-partner deal: a lead to that partner. Inviting a
     partner that already has an open or accepted lead returns that lead."""
     invitee = partner_or_error(partner_id)
     with transaction.atomic():
         opportunity = _lock(opportunity_id)
         require_owner_side(actor, opportunity)
+        _check_version(opportunity, expected_version)
         existing = opportunity.leads.filter(
             receiver_partner=invitee, status__in=(Lead.Status.RECEIVED, Lead.Status.ACCEPTED)
         ).first()
@@ -496,12 +510,14 @@ def opportunity_upgrade(
     now: datetime,
     partner_ids: Iterable = (),
     assessment_type: str = "",
+    expected_version: int | None = None,
 ) -> Opportunity:
     """Turn an active private deal into another category and send the leads it implies.
     Upgrading to the category it already has returns it unchanged."""
     with transaction.atomic():
         opportunity = _lock(opportunity_id)
         require_owner_side(actor, opportunity)
+        _check_version(opportunity, expected_version)
         if opportunity.category == category and category != Category.PRIVATE:
             return opportunity
         require_active(opportunity, to=category)
@@ -540,7 +556,14 @@ def opportunity_upgrade(
     return opportunity
 
 
-def opportunity_set_stage(*, opportunity_id: int, stage: str, actor, now: datetime) -> Opportunity:
+def opportunity_set_stage(
+    *,
+    opportunity_id: int,
+    stage: str,
+    actor,
+    now: datetime,
+    expected_version: int | None = None,
+) -> Opportunity:
     """Move the sales stage. Won only by closing; solution assessments move one stage at a time,
     forward."""
     if stage not in Stage.values:
@@ -550,6 +573,7 @@ def opportunity_set_stage(*, opportunity_id: int, stage: str, actor, now: dateti
     with transaction.atomic():
         opportunity = _lock(opportunity_id)
         require_owner_side(actor, opportunity)
+        _check_version(opportunity, expected_version)
         if opportunity.stage == stage and not opportunity.is_terminal:
             return opportunity
         require_active(opportunity, to=stage)
@@ -586,7 +610,14 @@ def _is_next_stage(old: str, new: str) -> bool:
 
 
 def opportunity_close(
-    *, opportunity_id: int, outcome: str, reason: str = "", notes: str = "", actor, now: datetime
+    *,
+    opportunity_id: int,
+    outcome: str,
+    reason: str = "",
+    notes: str = "",
+    actor,
+    now: datetime,
+    expected_version: int | None = None,
 ) -> Opportunity:
     """Close as won, lost or error; open leads of the deal are withdrawn and their receivers
     mailed, as ``lead_withdraw`` does. A lead already past its expiry is left to the expiry job
@@ -611,6 +642,7 @@ def opportunity_close(
     with transaction.atomic():
         opportunity = _lock(opportunity_id)
         require_owner_side(actor, opportunity)
+        _check_version(opportunity, expected_version)
         if opportunity.status == outcome:
             return opportunity
         require_active(opportunity, to=outcome)
@@ -691,11 +723,14 @@ def opportunity_close(
     return opportunity
 
 
-def opportunity_team_add(*, opportunity_id: int, user, actor, now: datetime) -> TeamMember:
+def opportunity_team_add(
+    *, opportunity_id: int, user, actor, now: datetime, expected_version: int | None = None
+) -> TeamMember:
     """Put one of the partner's people on the deal's team."""
     with transaction.atomic():
         opportunity = _lock(opportunity_id)
         require_owner_side(actor, opportunity)
+        _check_version(opportunity, expected_version)
         require_active(opportunity, to="team_changed")
         membership = user.membership_or_none
         if membership is None or membership.partner_id != opportunity.partner_id:

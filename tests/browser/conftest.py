@@ -52,6 +52,16 @@ class Pages:
         self.context = browser.new_context(locale=locale, viewport={"width": 1280, "height": 900})
         self.context.set_default_timeout(15000)
         self.page = self.context.new_page()
+        # Every Content-Security-Policy violation is a page that no longer fully works.
+        self.csp_violations: list[str] = []
+        self.page.on(
+            "console",
+            lambda message: (
+                self.csp_violations.append(f"{self.page.url}: {message.text}")
+                if "Content Security Policy" in message.text
+                else None
+            ),
+        )
         self.base = live_server.url
         self.test_name = re.sub(r"[^\w.-]+", "_", test_name)
         # Shared by every persona of one test, so the screenshots sort in the order taken.
@@ -78,7 +88,8 @@ class Pages:
 
     def check_accessibility(self):
         """No critical or serious axe-core violation on the current page."""
-        self.page.add_script_tag(path=str(AXE))
+        # Evaluated through the DevTools protocol, not a <script> tag the CSP would refuse.
+        self.page.evaluate(AXE.read_text(encoding="utf-8"))
         result = self.page.evaluate("async () => await axe.run(document)")
         bad = [
             f"{v['id']} ({v['impact']}): {v['help']} at {[n['target'] for n in v['nodes']][:3]}"
@@ -88,8 +99,9 @@ class Pages:
         assert bad == [], f"accessibility violations on {self.page.url}: {bad}"
 
     def visit(self, path: str, name: str):
-        """Open a page, check it, and keep a screenshot."""
+        """Open a page, check it (accessibility, no CSP violation), and keep a screenshot."""
         response = self.goto(path)
+        assert self.csp_violations == [], self.csp_violations
         self.check_accessibility()
         self.shot(name)
         return response
@@ -109,5 +121,7 @@ def pages(browser, live_server, request):
         return p
 
     yield open_pages
+    violations = [v for p in opened for v in p.csp_violations]
     for p in opened:
         p.close()
+    assert violations == [], violations

@@ -67,9 +67,12 @@ def test_token_endpoint_shares_the_login_lock(partner_admin, password):
     assert response.json()["code"] == "throttled"
 
 
-def test_password_reset_mails_a_link_that_sets_a_new_password(partner_admin):
+def test_password_reset_mails_a_link_that_sets_a_new_password(
+    partner_admin, django_capture_on_commit_callbacks
+):
     client = Client()
-    response = client.post(reverse("password_reset"), {"email": partner_admin.email})
+    with django_capture_on_commit_callbacks(execute=True):  # the mail is queued on commit
+        response = client.post(reverse("password_reset"), {"email": partner_admin.email})
     assert response.status_code == 302
     assert len(mail.outbox) == 1
     link = re.search(r"https?://[^/]+(/accounts/reset/\S+)", mail.outbox[0].body).group(1)

@@ -185,3 +185,20 @@ def test_the_schema_documents_the_registration_api(client_for, admin_user):
     for action in ("pass", "fail", "request_action", "resubmit", "close"):
         responses = paths[f"/api/v1/registrations/{{id}}/{action}/"]["post"]["responses"]
         assert {"200", "400", "403", "404", "409"} <= set(responses)
+
+
+def test_customer_account_writes_honour_if_match(client_for, deal, partner_admin, seller):
+    url = f"/api/v1/opportunities/{deal.pk}/customer-account/"
+    stale = post(
+        client_for(partner_admin),
+        url,
+        {"customer_account": "other"},
+        **{"If-Match": f'"{deal.pk}-{deal.version - 1}"'},
+    )
+    assert stale.status_code == 412
+    deal.refresh_from_db()
+    assert deal.customer_account == "microsoft_managed"
+    fresh = post(
+        client_for(partner_admin), url, {"customer_account": "other"}, **{"If-Match": deal.etag}
+    )
+    assert fresh.status_code == 200
