@@ -234,3 +234,51 @@ def pipeline_matrix(queryset: QuerySet[Opportunity]) -> dict[tuple[str, str], in
 
 def partners_to_invite(*, partner: Partner) -> QuerySet[Partner]:
     return Partner.objects.exclude(pk=partner.pk).order_by("name")
+
+
+def usual_currency(*, partner: Partner) -> str:
+    """The currency most of the partner's deals use (USD when it has none), one query."""
+    row = (
+        Opportunity.objects.filter(partner_id=partner.pk)
+        .order_by()
+        .values("currency")
+        .annotate(n=Count("id"))
+        .order_by("-n", "currency")
+        .first()
+    )
+    return row["currency"] if row else "USD"
+
+
+def leads_waiting(*, user, now: datetime) -> QuerySet[Lead]:
+    """The received leads waiting for ``user``'s answer, with time left, soonest expiry first.
+
+    A partner's incoming leads; a seller's leads routed to them (the shared queue has its own
+    page). Staff answer none."""
+    if not user.is_authenticated or user.is_staff:
+        return Lead.objects.none()
+    queryset = lead_list(user=user, direction="incoming").filter(
+        status=Lead.Status.RECEIVED, expires_at__gt=now
+    )
+    seller = user.seller_or_none if _membership(user) is None else None
+    if seller is not None:
+        queryset = queryset.filter(receiver_seller=seller)
+    return queryset.order_by("expires_at", "id")
+
+
+def leads_waiting_count(*, user, now: datetime) -> int:
+    """How many leads wait for ``user``'s answer: one COUNT query, for the navigation."""
+    return leads_waiting(user=user, now=now).order_by().count()
+
+
+def pipeline_scope(*, user) -> dict | None:
+    """For a partner user, whose deals the lists show: only those whose team they are on, out
+    of how many of their partner's, and whom to ask to see more. None for everyone else."""
+    membership = _membership(user)
+    if membership is None or membership.role == Membership.Role.ADMIN:
+        return None
+    from cosell.partners.selectors import partner_admins
+
+    return {
+        "partner_total": Opportunity.objects.filter(partner_id=membership.partner_id).count(),
+        "admins": [m.user for m in partner_admins(partner=membership.partner)[:3]],
+    }

@@ -116,6 +116,7 @@ def pipeline(request):
             "can_create": partner is not None,
             "can_create_co_sell": can_create_co_sell,
             "co_sell_categories": CO_SELL_CATEGORIES,
+            "scope": selectors.pipeline_scope(user=request.user),
         },
     )
 
