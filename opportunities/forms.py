@@ -27,7 +27,13 @@ from .models import (
 
 def close_date_field(**kwargs) -> forms.DateField:
     """An estimated close date: before 2000 refused, in the past warned about (forms.js)."""
-    widget = forms.DateInput(attrs={"type": "date", "data-warn-past": "1"}, format="%Y-%m-%d")
+    widget = forms.DateInput(
+        attrs={
+            "type": "date",
+            "data-warn-past": _("This date is in the past. Check it, then save again to keep it."),
+        },
+        format="%Y-%m-%d",
+    )
     return forms.DateField(
         label=_("Estimated close date"),
         required=False,
@@ -35,6 +41,18 @@ def close_date_field(**kwargs) -> forms.DateField:
         validators=[validate_close_date],
         **kwargs,
     )
+
+
+class ValueInput(forms.NumberInput):
+    """A number input carrying the warning bound as it is set when the page is drawn."""
+
+    def get_context(self, name, value, attrs):
+        context = super().get_context(name, value, attrs)
+        context["widget"]["attrs"]["data-warn-above"] = str(deal_value_warn())
+        context["widget"]["attrs"]["data-warn-message"] = _(
+            "This value is unusually high. Check it, then save again to keep it."
+        )
+        return context
 
 
 def value_field(label) -> forms.DecimalField:
@@ -47,7 +65,7 @@ def value_field(label) -> forms.DecimalField:
         required=False,
         validators=[validate_deal_value],
     )
-    field.widget.attrs["data-warn-above"] = str(deal_value_warn())
+    field.widget = ValueInput(attrs=field.widget.attrs)
     return field
 
 
