@@ -30,7 +30,7 @@ from django.shortcuts import get_object_or_404
 
 from cosell.partners.models import Membership, Partner
 
-from .models import Category, Lead, Opportunity, OpportunitySolution, TeamMember
+from .models import STAGE_ORDER, Category, Lead, Opportunity, OpportunitySolution, TeamMember
 
 
 class _AnyOf(Func):
@@ -230,6 +230,22 @@ def pipeline_matrix(queryset: QuerySet[Opportunity]) -> dict[tuple[str, str], in
     """Count of opportunities by (category, stage) (one query)."""
     rows = queryset.order_by().values("category", "stage").annotate(count=Count("id"))
     return {(row["category"], row["stage"]): row["count"] for row in rows}
+
+
+def pipeline_matrix_rows(queryset: QuerySet[Opportunity]) -> tuple[list[dict], list[int]]:
+    """The category x stage matrix as rows (category, cells by stage, total) and the column
+    totals, the grand total last (one query)."""
+    matrix = pipeline_matrix(queryset)
+    rows = [
+        {
+            "category": label,
+            "cells": [matrix.get((code, stage), 0) for stage in STAGE_ORDER],
+            "total": sum(matrix.get((code, stage), 0) for stage in STAGE_ORDER),
+        }
+        for code, label in Category.choices
+    ]
+    totals = [sum(row["cells"][i] for row in rows) for i in range(len(STAGE_ORDER))]
+    return rows, [*totals, sum(totals)]
 
 
 def partners_to_invite(*, partner: Partner) -> QuerySet[Partner]:
