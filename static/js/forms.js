@@ -75,3 +75,44 @@
     first.focus();
   }, true);
 })();
+
+// Long checklists (a fieldset.check-list-field) get a search box that hides the options whose
+// label does not contain what is typed; checked options always stay visible.
+(function () {
+  "use strict";
+  var counter = 0;
+
+  function enhance(fieldset) {
+    if (fieldset.dataset.filterReady) return;
+    fieldset.dataset.filterReady = "1";
+    counter += 1;
+    var id = "check-filter-" + counter;
+    var label = document.createElement("label");
+    label.className = "visually-hidden";
+    label.htmlFor = id;
+    label.textContent = fieldset.dataset.filterLabel;
+    var input = document.createElement("input");
+    input.type = "search";
+    input.id = id;
+    input.className = "form-control form-control-sm mb-2 check-list-filter";
+    input.placeholder = fieldset.dataset.filterLabel;
+    input.addEventListener("input", function () {
+      var term = input.value.trim().toLowerCase();
+      fieldset.querySelectorAll(".check-list .form-check").forEach(function (option) {
+        var box = option.querySelector("input");
+        var text = option.textContent.toLowerCase();
+        option.hidden = !!term && !box.checked && text.indexOf(term) === -1;
+      });
+    });
+    var list = fieldset.querySelector(".check-list");
+    list.parentNode.insertBefore(label, list);
+    list.parentNode.insertBefore(input, list);
+  }
+
+  function enhanceAll(root) {
+    (root || document).querySelectorAll("fieldset.check-list-field").forEach(enhance);
+  }
+
+  document.addEventListener("DOMContentLoaded", function () { enhanceAll(document); });
+  document.addEventListener("htmx:afterSwap", function (event) { enhanceAll(event.target); });
+})();

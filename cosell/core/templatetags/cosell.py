@@ -224,3 +224,16 @@ def reason_label(text):
     from cosell.core.labels import reason_label as label
 
     return label(str(text or ""))
+
+
+# Multiple-choice fields with more options than this are a scrolling, filterable list.
+LONG_CHOICES = 8
+
+
+@register.filter
+def length_is_long(choices) -> bool:
+    """Whether a field's options are many enough for a filterable list (forms.js)."""
+    try:
+        return len(choices) > LONG_CHOICES
+    except TypeError:
+        return False
