@@ -269,3 +269,17 @@ def test_close_date_limit_is_2000():
     from opportunities.deal_limits import EARLIEST_CLOSE_DATE
 
     assert date(2000, 1, 1) == EARLIEST_CLOSE_DATE
+
+
+def test_waiting_lead_rows_refresh_themselves(
+    client_for, partner, partner_admin, other_partner, other_partner_admin
+):
+    lead = p2p_lead(partner, partner_admin, other_partner)
+    client = client_for(other_partner_admin)
+    inbox = client.get(reverse("opportunities:lead_inbox")).content.decode()
+    row_url = reverse("opportunities:lead_row", args=[lead.pk])
+    assert f'hx-get="{row_url}" hx-trigger="every 60s' in inbox
+    # The worker withdraws it (here: the sender); the next poll shows the row without polling.
+    services.lead_withdraw(lead_id=lead.pk, actor=partner_admin, now=clock.now())
+    row = client.get(row_url, HTTP_HX_REQUEST="true").content.decode()
+    assert "Withdrawn" in row and "every 60s" not in row
