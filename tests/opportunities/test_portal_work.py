@@ -283,3 +283,22 @@ def test_waiting_lead_rows_refresh_themselves(
     services.lead_withdraw(lead_id=lead.pk, actor=partner_admin, now=clock.now())
     row = client.get(row_url, HTTP_HX_REQUEST="true").content.decode()
     assert "Withdrawn" in row and "every 60s" not in row
+
+
+def test_offer_page_refreshes_itself_until_the_worker_applied_the_status(
+    client_for, partner, partner_admin
+):
+    from offers.models import Offer
+    from offers.selectors import offer_co_sell
+    from tests.opportunities.factories import co_sell_ready_offer
+
+    offer = co_sell_ready_offer(partner, name="Contoso Insights", solution_areas=["data_ai"])
+    now_status = offer_co_sell(offer=offer)["evaluation"].status
+    Offer.objects.filter(pk=offer.pk).update(co_sell_status=now_status)
+    page = reverse("offers:detail", args=[offer.pk])
+    client = client_for(partner_admin)
+    assert 'hx-trigger="every 5s"' not in client.get(page).content.decode()
+    behind = "co_sell_ready" if now_status != "co_sell_ready" else "not_ready"
+    Offer.objects.filter(pk=offer.pk).update(co_sell_status=behind)  # the worker is behind
+    html = client.get(page).content.decode()
+    assert 'hx-trigger="every 5s"' in html and 'hx-select="#main"' in html
