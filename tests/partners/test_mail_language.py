@@ -68,3 +68,17 @@ def test_the_language_chosen_is_kept_across_logins_and_browsers(partner_user, pa
     assert response.cookies["django_language"].value == "zh-hans"
     page = other.get("/", follow=True)
     assert '<html lang="zh-hans">' in page.content.decode()
+
+
+def test_a_language_guessed_from_a_browser_does_not_follow_the_person(partner_user, password):
+    Client(HTTP_ACCEPT_LANGUAGE="zh-CN").post(
+        "/accounts/login/", {"username": partner_user.username, "password": password}
+    )
+    partner_user.refresh_from_db()
+    assert partner_user.language == "zh-hans" and not partner_user.language_chosen
+    english = Client(HTTP_ACCEPT_LANGUAGE="en")
+    response = english.post(
+        "/accounts/login/", {"username": partner_user.username, "password": password}
+    )
+    assert "django_language" not in response.cookies
+    assert '<html lang="en">' in english.get("/", follow=True).content.decode()
