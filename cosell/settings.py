@@ -104,6 +104,7 @@ MIDDLEWARE = [
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
+    "cosell.partners.middleware.LoginLanguageMiddleware",
     "django.middleware.common.CommonMiddleware",
     # Before CSRF, which reads form bodies: oversized requests are refused unread.
     "cosell.core.limits.RequestSizeMiddleware",
@@ -131,6 +132,7 @@ TEMPLATES = [
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
                 "cosell.partners.context_processors.role",
+                "opportunities.context_processors.leads_waiting",
             ],
         },
     },
@@ -401,6 +403,11 @@ REGISTRATION_REVIEW_REMIND_WORKING_DAYS = env_int("COSELL_REGISTRATION_REVIEW_RE
 # hours before.
 LEAD_EXPIRY_DAYS = env_int("COSELL_LEAD_EXPIRY_DAYS", 14)
 LEAD_REMINDER_HOURS = env_int("COSELL_LEAD_REMINDER_HOURS", 72)
+
+# Deal values: above COSELL_DEAL_VALUE_WARN the browser asks before saving; above
+# COSELL_DEAL_VALUE_MAX the value is refused (both in the deal's own currency).
+COSELL_DEAL_VALUE_WARN = env_int("COSELL_DEAL_VALUE_WARN", 50_000_000)
+COSELL_DEAL_VALUE_MAX = env_int("COSELL_DEAL_VALUE_MAX", 10_000_000_000)
 
 # Periodic jobs by name (see cosell.core.periodic); beat runs each through one task, for "now".
 PERIODIC_JOB_SCHEDULES = {

@@ -105,11 +105,13 @@ def offers_one_step_away(*, partner, limit: int = TODAY_LIMIT) -> list[dict]:
 
 
 def home_today(request, partner=None, seller=None) -> str:
-    """Home panel, first on the page: what needs doing today."""
+    """Home panel, first on the page: every kind of item waiting for this person."""
     if partner is None and seller is None:
         return ""
     now = clock.now()
-    leads = selectors.leads_expiring_soon(user=request.user, now=now, limit=TODAY_LIMIT)
+    waiting = selectors.leads_waiting(user=request.user, now=now)
+    leads = list(waiting[:TODAY_LIMIT])
+    leads_count = len(leads) if len(leads) < TODAY_LIMIT else waiting.order_by().count()
     overdue = list(
         selectors.opportunity_list(user=request.user)
         .filter(status=Opportunity.Status.ACTIVE, close_date__lt=now.date())
@@ -120,6 +122,7 @@ def home_today(request, partner=None, seller=None) -> str:
         "opportunities/_home_today.html",
         {
             "leads": leads,
+            "leads_count": leads_count,
             "overdue": overdue,
             "offers": offers,
             "now": now,

@@ -6,6 +6,13 @@ from django_countries import countries
 from cosell.partners.models import Partner
 from offers.models import CO_SELL_READY_STATUSES, Offer
 
+from .deal_limits import (
+    currency_choices,
+    deal_value_warn,
+    validate_close_date,
+    validate_currency,
+    validate_deal_value,
+)
 from .models import (
     NOTES_MAX_LENGTH,
     SHORT_NOTES_MAX_LENGTH,
@@ -20,7 +27,61 @@ from .models import (
     Stage,
 )
 
-DATE = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
+
+def close_date_field(**kwargs) -> forms.DateField:
+    """An estimated close date: before 2000 refused, in the past warned about (forms.js)."""
+    widget = forms.DateInput(
+        attrs={
+            "type": "date",
+            "data-warn-past": _("This date is in the past. Check it, then save again to keep it."),
+        },
+        format="%Y-%m-%d",
+    )
+    return forms.DateField(
+        label=_("Estimated close date"),
+        required=False,
+        widget=widget,
+        validators=[validate_close_date],
+        **kwargs,
+    )
+
+
+class ValueInput(forms.NumberInput):
+    """A number input carrying the warning bound as it is set when the page is drawn."""
+
+    def get_context(self, name, value, attrs):
+        context = super().get_context(name, value, attrs)
+        context["widget"]["attrs"]["data-warn-above"] = str(deal_value_warn())
+        context["widget"]["attrs"]["data-warn-message"] = _(
+            "This value is unusually high. Check it, then save again to keep it."
+        )
+        return context
+
+
+def value_field(label) -> forms.DecimalField:
+    """A deal value: above COSELL_DEAL_VALUE_MAX refused, above ..._WARN warned about."""
+    field = forms.DecimalField(
+        label=label,
+        max_digits=14,
+        decimal_places=2,
+        min_value=0,
+        required=False,
+        validators=[validate_deal_value],
+    )
+    field.widget = ValueInput(attrs=field.widget.attrs)
+    return field
+
+
+def currency_field(*, required: bool = True, first: str = "USD") -> forms.ChoiceField:
+    """A select of ISO 4217 codes, ``first`` (the partner's usual currency) on top."""
+    blank = [] if required else [("", "—")]
+    return forms.ChoiceField(
+        label=_("Currency"),
+        choices=lambda: blank + currency_choices(first),
+        required=required,
+        initial=first if required else "",
+        validators=[validate_currency],
+    )
 
 
 def _country_choices():
@@ -51,13 +112,9 @@ class OpportunityForm(forms.Form):
     contact_name = forms.CharField(label=_("Contact name"), max_length=200, required=False)
     contact_email = forms.EmailField(label=_("Contact email"), required=False)
     contact_phone = forms.CharField(label=_("Contact phone"), max_length=40, required=False)
-    value = forms.DecimalField(
-        label=_("Estimated value"), max_digits=14, decimal_places=2, min_value=0, required=False
-    )
-    currency = forms.RegexField(
-        label=_("Currency (ISO 4217)"), regex=r"^[A-Z]{3}$", initial="USD", max_length=3
-    )
-    close_date = forms.DateField(label=_("Estimated close date"), required=False, widget=DATE)
+    value = value_field(_("Estimated value"))
+    currency = currency_field()
+    close_date = close_date_field()
     notes = forms.CharField(
         label=_("Notes"),
         max_length=NOTES_MAX_LENGTH,
@@ -82,7 +139,10 @@ class OpportunityForm(forms.Form):
         initial=PurchaseIntent.UNDECIDED,
     )
     offers = forms.ModelMultipleChoiceField(
-        label=_("Your offers in this deal"), queryset=Offer.objects.none(), required=False
+        label=_("Your offers in this deal"),
+        queryset=Offer.objects.none(),
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
     )
     microsoft_solutions = forms.CharField(
         label=_("Microsoft solutions (one per line)"),
@@ -98,6 +158,7 @@ class OpportunityForm(forms.Form):
         label=_("Invite partners (partner-to-partner deals)"),
         queryset=Partner.objects.none(),
         required=False,
+        widget=forms.CheckboxSelectMultiple,
     )
     share_with_microsoft = forms.BooleanField(
         label=_(
@@ -118,6 +179,10 @@ class OpportunityForm(forms.Form):
 
     def __init__(self, *args, partner: Partner, editing: bool = False, **kwargs):
         super().__init__(*args, **kwargs)
+        from .selectors import usual_currency
+
+        usual = usual_currency(partner=partner)
+        self.fields["currency"] = currency_field(first=usual)
         self.fields["offers"].queryset = Offer.objects.filter(partner=partner).order_by("name")
         if editing:
             for name in (
@@ -169,6 +234,7 @@ class UpgradeForm(forms.Form):
         label=_("Partners to invite (partner-to-partner)"),
         queryset=Partner.objects.none(),
         required=False,
+        widget=forms.CheckboxSelectMultiple,
     )
     assessment_type = forms.ChoiceField(
         label=_("Assessment type (solution assessments only)"),
@@ -182,9 +248,11 @@ class UpgradeForm(forms.Form):
 
 
 class CloseForm(forms.Form):
+    # No default: closing a deal as won (or lost) is a choice the person makes.
     outcome = forms.ChoiceField(
         label=_("Outcome"),
         choices=[("won", _("Won")), ("lost", _("Lost")), ("error", _("Error"))],
+        widget=forms.RadioSelect,
     )
     reason = forms.ChoiceField(
         label=_("Reason (lost or error)"),
@@ -210,13 +278,9 @@ class StageForm(forms.Form):
 
 
 class LeadAcceptForm(forms.Form):
-    value = forms.DecimalField(
-        label=_("Deal value"), max_digits=14, decimal_places=2, min_value=0, required=False
-    )
-    currency = forms.RegexField(
-        label=_("Currency (ISO 4217)"), regex=r"^[A-Z]{3}$", max_length=3, required=False
-    )
-    close_date = forms.DateField(label=_("Estimated close date"), required=False, widget=DATE)
+    value = value_field(_("Deal value"))
+    currency = currency_field(required=False)
+    close_date = close_date_field()
     notes = forms.CharField(
         label=_("Notes"),
         max_length=NOTES_MAX_LENGTH,
@@ -253,13 +317,9 @@ class LeadSendForm(forms.Form):
     contact_name = forms.CharField(label=_("Contact name"), max_length=200, required=False)
     contact_email = forms.EmailField(label=_("Contact email"), required=False)
     contact_phone = forms.CharField(label=_("Contact phone"), max_length=40, required=False)
-    value = forms.DecimalField(
-        label=_("Estimated value"), max_digits=14, decimal_places=2, min_value=0, required=False
-    )
-    currency = forms.RegexField(
-        label=_("Currency (ISO 4217)"), regex=r"^[A-Z]{3}$", max_length=3, required=False
-    )
-    close_date = forms.DateField(label=_("Estimated close date"), required=False, widget=DATE)
+    value = value_field(_("Estimated value"))
+    currency = currency_field(required=False)
+    close_date = close_date_field()
     notes = forms.CharField(
         label=_("Notes"),
         max_length=NOTES_MAX_LENGTH,

@@ -31,7 +31,7 @@ from django.shortcuts import get_object_or_404
 from cosell.partners.models import Membership, Partner
 
 from . import rules
-from .models import Category, Lead, Opportunity, OpportunitySolution, TeamMember
+from .models import STAGE_ORDER, Category, Lead, Opportunity, OpportunitySolution, TeamMember
 
 
 class _AnyOf(Func):
@@ -232,5 +232,69 @@ def pipeline_matrix(queryset: QuerySet[Opportunity]) -> dict[tuple[str, str], in
     return {(row["category"], row["stage"]): row["count"] for row in rows}
 
 
+def pipeline_matrix_rows(queryset: QuerySet[Opportunity]) -> tuple[list[dict], list[int]]:
+    """The category x stage matrix as rows (category, cells by stage, total) and the column
+    totals, the grand total last (one query)."""
+    matrix = pipeline_matrix(queryset)
+    rows = [
+        {
+            "category": label,
+            "cells": [matrix.get((code, stage), 0) for stage in STAGE_ORDER],
+            "total": sum(matrix.get((code, stage), 0) for stage in STAGE_ORDER),
+        }
+        for code, label in Category.choices
+    ]
+    totals = [sum(row["cells"][i] for row in rows) for i in range(len(STAGE_ORDER))]
+    return rows, [*totals, sum(totals)]
+
+
 def partners_to_invite(*, partner: Partner) -> QuerySet[Partner]:
     return Partner.objects.exclude(pk=partner.pk).order_by("name")
+
+
+def usual_currency(*, partner: Partner) -> str:
+    """The currency most of the partner's deals use (USD when it has none), one query."""
+    row = (
+        Opportunity.objects.filter(partner_id=partner.pk)
+        .order_by()
+        .values("currency")
+        .annotate(n=Count("id"))
+        .order_by("-n", "currency")
+        .first()
+    )
+    return row["currency"] if row else "USD"
+
+
+def leads_waiting(*, user, now: datetime) -> QuerySet[Lead]:
+    """The received leads waiting for ``user``'s answer, with time left, soonest expiry first.
+
+    A partner's incoming leads; a seller's leads routed to them (the shared queue has its own
+    page). Staff answer none."""
+    if not user.is_authenticated or user.is_staff:
+        return Lead.objects.none()
+    queryset = lead_list(user=user, direction="incoming").filter(
+        status=Lead.Status.RECEIVED, expires_at__gt=now
+    )
+    seller = user.seller_or_none if _membership(user) is None else None
+    if seller is not None:
+        queryset = queryset.filter(receiver_seller=seller)
+    return queryset.order_by("expires_at", "id")
+
+
+def leads_waiting_count(*, user, now: datetime) -> int:
+    """How many leads wait for ``user``'s answer: one COUNT query, for the navigation."""
+    return leads_waiting(user=user, now=now).order_by().count()
+
+
+def pipeline_scope(*, user) -> dict | None:
+    """For a partner user, whose deals the lists show: only those whose team they are on, out
+    of how many of their partner's, and whom to ask to see more. None for everyone else."""
+    membership = _membership(user)
+    if membership is None or membership.role == Membership.Role.ADMIN:
+        return None
+    from cosell.partners.selectors import partner_admins
+
+    return {
+        "partner_total": Opportunity.objects.filter(partner_id=membership.partner_id).count(),
+        "admins": [m.user for m in partner_admins(partner=membership.partner)[:3]],
+    }

@@ -33,7 +33,7 @@ from .forms import (
     StageForm,
     UpgradeForm,
 )
-from .models import CO_SELL_CATEGORIES, STAGE_ORDER, Category, Lead, Stage
+from .models import CO_SELL_CATEGORIES, Lead, Stage
 
 PARTNER_ROLES = (Role.PARTNER_ADMIN, Role.PARTNER_USER)
 
@@ -91,15 +91,7 @@ def pipeline(request):
         params.pop(key, None)
     filterset = OpportunityFilter(params or None, queryset=base)
     queryset = filterset.qs if filterset.is_bound and filterset.is_valid() else base
-    matrix = selectors.pipeline_matrix(queryset)
-    rows = [
-        {
-            "category": label,
-            "cells": [matrix.get((code, stage), 0) for stage in STAGE_ORDER],
-            "total": sum(matrix.get((code, stage), 0) for stage in STAGE_ORDER),
-        }
-        for code, label in Category.choices
-    ]
+    rows, column_totals = selectors.pipeline_matrix_rows(queryset)
     ordered, sort = sort_queryset(queryset, request, PIPELINE_SORTS, default="-created")
     page = paginate(ordered, request)
     partner = request.user.partner
@@ -120,10 +112,12 @@ def pipeline(request):
             "filtered": any(params.values()),
             "stages": Stage.choices,
             "matrix_rows": rows,
+            "matrix_totals": column_totals,
             "totals": selectors.pipeline_totals(queryset),
             "can_create": partner is not None,
             "can_create_co_sell": can_create_co_sell,
             "co_sell_categories": CO_SELL_CATEGORIES,
+            "scope": selectors.pipeline_scope(user=request.user),
         },
     )
 

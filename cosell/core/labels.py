@@ -46,6 +46,7 @@ VERBS = {
     "failing": _("Endpoint failing"),
     "recovered": _("Endpoint recovered"),
     "delivery_resent": _("Delivery re-sent"),
+    "test_sent": _("Test event sent"),
     "revoked": _("Revoked"),
 }
 

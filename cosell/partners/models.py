@@ -35,6 +35,9 @@ class User(AbstractUser):
     language = models.CharField(
         _("language"), max_length=10, choices=settings.LANGUAGES, blank=True, default=""
     )
+    # Whether ``language`` was chosen with the switcher (not guessed from a browser): a chosen
+    # language is the one the pages open in at every login, on any browser.
+    language_chosen = models.BooleanField(_("language chosen"), default=False)
 
     class Meta(AbstractUser.Meta):
         swappable = "AUTH_USER_MODEL"

@@ -38,3 +38,12 @@ def partner_list(*, user) -> QuerySet[Partner]:
 
 def seller_list() -> QuerySet[Seller]:
     return Seller.objects.select_related("user").filter(user__is_active=True)
+
+
+def partner_admins(*, partner: Partner) -> QuerySet[Membership]:
+    """The partner's admins, who add people to deals' teams and manage members."""
+    return (
+        Membership.objects.filter(partner=partner, role=Membership.Role.ADMIN)
+        .select_related("user")
+        .order_by("user__first_name", "user__last_name", "user__username")
+    )

@@ -170,12 +170,16 @@ def partner_update_figures(
     return partner
 
 
-def user_set_language(*, user, language: str) -> bool:
-    """Remember the language a person's mail is written in; True when it changed."""
+def user_set_language(*, user, language: str, chosen: bool = False) -> bool:
+    """Remember the language a person's mail is written in (``chosen``: picked with the
+    switcher, so their pages open in it at every login); True when it changed."""
     from .mail import LANGUAGE_CODES
 
-    if language not in LANGUAGE_CODES or user.language == language:
+    if language not in LANGUAGE_CODES:
         return False
-    User.objects.filter(pk=user.pk).update(language=language)
-    user.language = language
+    chosen = chosen or user.language_chosen
+    if user.language == language and user.language_chosen == chosen:
+        return False
+    User.objects.filter(pk=user.pk).update(language=language, language_chosen=chosen)
+    user.language, user.language_chosen = language, chosen
     return True

@@ -39,7 +39,9 @@ def set_language(request):
     """Django's language switcher, which also remembers the choice for the person's mail."""
     response = i18n_views.set_language(request)
     if request.method == "POST" and request.user.is_authenticated:
-        services.user_set_language(user=request.user, language=request.POST.get("language", ""))
+        services.user_set_language(
+            user=request.user, language=request.POST.get("language", ""), chosen=True
+        )
     return response
 
 

@@ -14,7 +14,7 @@ from cosell.core.errors import DomainError, ValidationFailed
 from cosell.core.lists import fragment, paginate
 from cosell.partners.rules import is_partner_admin
 
-from . import selectors, services
+from . import ping, selectors, services
 from .forms import EndpointEditForm, EndpointForm
 from .models import WebhookDelivery
 
@@ -141,3 +141,26 @@ def delivery_resend(request, endpoint_id: int, delivery_id: int):
     else:
         messages.success(request, _("The delivery will be sent again."))
     return HttpResponseRedirect(reverse("webhooks:detail", args=[endpoint.pk]))
+
+
+@login_required
+@require_POST
+def endpoint_send_test(request, endpoint_id: int):
+    _require_partner_admin(request)
+    endpoint = selectors.endpoint_get(user=request.user, endpoint_id=endpoint_id)
+    try:
+        ping.endpoint_send_test(endpoint_id=endpoint.pk, actor=request.user, now=clock.now())
+    except DomainError as exc:
+        messages.error(request, exc.message)
+    else:
+        messages.success(
+            request, _("A test event is on its way: its delivery appears below in a moment.")
+        )
+    return HttpResponseRedirect(reverse("webhooks:detail", args=[endpoint.pk]))
+
+
+@login_required
+def webhook_docs(request):
+    """The webhooks guide (docs/webhooks.md) as a page of the portal, for partner admins."""
+    _require_partner_admin(request)
+    return render(request, "webhooks/docs.html")

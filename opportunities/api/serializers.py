@@ -4,6 +4,7 @@ from django_countries import countries
 from rest_framework import serializers
 
 from .. import rules
+from ..deal_limits import validate_close_date, validate_currency, validate_deal_value
 from ..models import (
     NOTES_MAX_LENGTH,
     SHORT_NOTES_MAX_LENGTH,
@@ -34,6 +35,7 @@ class CurrencyField(serializers.RegexField):
         super().__init__(
             r"^[A-Z]{3}$",
             error_messages={"invalid": _("Use a three-letter ISO 4217 code.")},
+            validators=[validate_currency],
             **kwargs,
         )
 
@@ -72,10 +74,17 @@ class OpportunityFieldsSerializer(serializers.Serializer):
     contact_email = serializers.EmailField(required=False, allow_blank=True)
     contact_phone = serializers.CharField(max_length=40, required=False, allow_blank=True)
     value = serializers.DecimalField(
-        max_digits=14, decimal_places=2, min_value=0, required=False, allow_null=True
+        max_digits=14,
+        decimal_places=2,
+        min_value=0,
+        required=False,
+        allow_null=True,
+        validators=[validate_deal_value],
     )
     currency = CurrencyField(required=False)
-    close_date = serializers.DateField(required=False, allow_null=True)
+    close_date = serializers.DateField(
+        required=False, allow_null=True, validators=[validate_close_date]
+    )
     notes = serializers.CharField(required=False, allow_blank=True, max_length=NOTES_MAX_LENGTH)
     help_needed = serializers.ListField(
         child=serializers.ChoiceField(choices=HelpNeeded.choices), required=False
@@ -337,10 +346,17 @@ class LeadSerializer(serializers.ModelSerializer):
 
 class LeadAcceptSerializer(serializers.Serializer):
     value = serializers.DecimalField(
-        max_digits=14, decimal_places=2, min_value=0, required=False, allow_null=True
+        max_digits=14,
+        decimal_places=2,
+        min_value=0,
+        required=False,
+        allow_null=True,
+        validators=[validate_deal_value],
     )
     currency = CurrencyField(required=False)
-    close_date = serializers.DateField(required=False, allow_null=True)
+    close_date = serializers.DateField(
+        required=False, allow_null=True, validators=[validate_close_date]
+    )
     notes = serializers.CharField(required=False, allow_blank=True, max_length=NOTES_MAX_LENGTH)
 
 

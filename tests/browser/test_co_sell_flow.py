@@ -107,7 +107,9 @@ def test_offer_to_won_deal_across_partner_seller_and_languages(
     form.get_by_label("Customer country").select_option("US")
     form.get_by_label("Estimated value").fill("250000")
     form.get_by_label("Estimated close date").fill("2031-06-30")
-    form.get_by_label("Your offers in this deal").select_option(label="Contoso Insights")
+    form.get_by_role("group", name="Your offers in this deal").get_by_label(
+        "Contoso Insights"
+    ).check()
     form.get_by_role("button", name="Record opportunity").click()
     ada.page.wait_for_url(re.compile(r"/opportunities/\d+/$"))
     deal = Opportunity.objects.get(name="Northwind data platform")
@@ -137,7 +139,8 @@ def test_offer_to_won_deal_across_partner_seller_and_languages(
 
     # --- The partner closes the deal as won ----------------------------------------------------
     ada.visit(f"/opportunities/{deal.pk}/close/", "deal-close")
-    ada.page.locator("main form").get_by_label("Outcome").select_option("won")
+    outcome = ada.page.locator("main form").get_by_role("group", name="Outcome")
+    outcome.get_by_label("Won", exact=True).check()
     ada.page.get_by_role("button", name="Close opportunity").click()
     ada.page.wait_for_url(f"**/opportunities/{deal.pk}/")
     expect(ada.page.locator("main .status-badge").first).to_have_text("Won")

@@ -185,9 +185,9 @@ def test_home_panel_shows_leads_about_to_expire(
         now=clock.now() - timedelta(days=12),
     )
     page = client_for(other_partner_admin).get(reverse("home")).content.decode()
-    assert "Leads about to expire" in page
+    assert "1 lead waits for your answer" in page
     assert (
-        "Leads about to expire"
+        "lead waits for your answer"
         not in client_for(partner_admin).get(reverse("home")).content.decode()
     )
 

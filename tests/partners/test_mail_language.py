@@ -53,3 +53,32 @@ def test_status_mail_reaches_each_admin_in_their_language(partner, partner_admin
     by_recipient = {message.to[0]: message for message in mail.outbox}
     assert by_recipient[partner_admin.email].subject == "Insight is now: Co-sell ready"
     assert by_recipient[chinese_admin.email].subject == "Insight 现在的状态：已做好联合销售准备"
+
+
+def test_the_language_chosen_is_kept_across_logins_and_browsers(partner_user, password):
+    first = Client(HTTP_ACCEPT_LANGUAGE="en")
+    first.post("/accounts/login/", {"username": partner_user.username, "password": password})
+    first.post("/i18n/setlang/", {"language": "zh-hans", "next": "/"})
+    first.post("/accounts/logout/")
+    # Another browser, which asks for English and has no language cookie.
+    other = Client(HTTP_ACCEPT_LANGUAGE="en")
+    response = other.post(
+        "/accounts/login/", {"username": partner_user.username, "password": password}
+    )
+    assert response.cookies["django_language"].value == "zh-hans"
+    page = other.get("/", follow=True)
+    assert '<html lang="zh-hans">' in page.content.decode()
+
+
+def test_a_language_guessed_from_a_browser_does_not_follow_the_person(partner_user, password):
+    Client(HTTP_ACCEPT_LANGUAGE="zh-CN").post(
+        "/accounts/login/", {"username": partner_user.username, "password": password}
+    )
+    partner_user.refresh_from_db()
+    assert partner_user.language == "zh-hans" and not partner_user.language_chosen
+    english = Client(HTTP_ACCEPT_LANGUAGE="en")
+    response = english.post(
+        "/accounts/login/", {"username": partner_user.username, "password": password}
+    )
+    assert "django_language" not in response.cookies
+    assert '<html lang="en">' in english.get("/", follow=True).content.decode()

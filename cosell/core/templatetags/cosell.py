@@ -137,14 +137,30 @@ def status_colour(code) -> str:
     return STATUS_COLOURS.get(str(code), "secondary")
 
 
+# And one icon per colour, so a status reads without colour too (bootstrap-icons).
+STATUS_ICONS = {
+    "success": "check-circle-fill",
+    "danger": "x-circle-fill",
+    "warning": "hourglass-split",
+    "info": "envelope-fill",
+    "primary": "arrow-right-circle-fill",
+    "secondary": "dash-circle",
+    "dark": "exclamation-octagon-fill",
+    "light": "circle",
+}
+
+
 @register.simple_tag
 def status_badge(code, label=None):
-    """``{% status_badge lead.status lead.get_status_display %}``: a pill in the status's colour."""
+    """``{% status_badge lead.status lead.get_status_display %}``: a pill in the status's colour,
+    with the colour's icon."""
     colour = status_colour(code)
     return format_html(
-        '<span class="badge rounded-pill text-bg-{} status-badge" data-status="{}">{}</span>',
+        '<span class="badge rounded-pill text-bg-{} status-badge" data-status="{}">'
+        '<i class="bi bi-{} me-1" aria-hidden="true"></i>{}</span>',
         colour,
         code,
+        STATUS_ICONS.get(colour, "circle"),
         label if label is not None else code,
     )
 
@@ -224,3 +240,16 @@ def reason_label(text):
     from cosell.core.labels import reason_label as label
 
     return label(str(text or ""))
+
+
+# Multiple-choice fields with more options than this are a scrolling, filterable list.
+LONG_CHOICES = 8
+
+
+@register.filter
+def length_is_long(choices) -> bool:
+    """Whether a field's options are many enough for a filterable list (forms.js)."""
+    try:
+        return len(choices) > LONG_CHOICES
+    except TypeError:
+        return False
