@@ -13,7 +13,7 @@ from cosell.core.errors import Conflict, InvalidTransition, PreconditionFailed, 
 from cosell.partners.models import Partner
 from offers.models import CO_SELL_READY_STATUSES, Offer
 
-from .. import events, tasks
+from .. import events
 from ..models import (
     CO_SELL_CATEGORIES,
     STAGE_ORDER,
@@ -31,12 +31,17 @@ from ..models import (
 )
 from .common import (
     check_contact,
-    lead_expiry,
     partner_or_error,
     require_active,
     require_owner_side,
     send_lead,
     team_add,
+)
+from .deal_types import (
+    ask_microsoft_for_help,
+    deal_type_errors,
+    deal_type_for,
+    microsoft_lead,
 )
 
 EDITABLE_FIELDS = (
@@ -168,48 +173,6 @@ def _invitees(partner: Partner, partner_ids: Iterable) -> list[Partner]:
     return invitees
 
 
-def deal_type_for(category: str, help_needed, share_with_microsoft: bool) -> tuple[str, str]:
-    """(category, deal type) from Partner Center's two questions. A ``microsoft`` deal that
-    asks for help is co-sell; without help but shared with Microsoft sellers it is
-    partner-led; with neither it is a private deal."""
-    if category != Category.MICROSOFT:
-        return category, ""
-    if help_needed:
-        return category, DealType.CO_SELL
-    if share_with_microsoft:
-        return category, DealType.PARTNER_LED
-    return Category.PRIVATE, ""
-
-
-def _deal_type_errors(category: str, deal_type: str, help_needed) -> dict[str, list[str]]:
-    if not deal_type:
-        return {}
-    if category != Category.MICROSOFT:
-        return {"deal_type": [_("Only co-sell with Microsoft deals have a deal type.")]}
-    if deal_type == DealType.CO_SELL and not help_needed:
-        return {"help_needed": [_("A co-sell deal asks Microsoft for some help: choose it.")]}
-    if deal_type == DealType.PARTNER_LED and help_needed:
-        return {
-            "deal_type": [_("A deal that asks Microsoft for help is co-sell, not partner-led.")]
-        }
-    return {}
-
-
-def _microsoft_lead(opportunity: Opportunity, *, actor, now: datetime) -> Lead:
-    """The lead to Microsoft: a co-sell request sellers answer within the expiry window, or a
-    partner-led deal shared for visibility (nothing to answer, never expires)."""
-    for_visibility = opportunity.deal_type == DealType.PARTNER_LED
-    return send_lead(
-        opportunity=opportunity,
-        actor=actor,
-        now=now,
-        source=Lead.Source.PARTNER,
-        sender_partner=opportunity.partner,
-        needs_answer=not for_visibility,
-        **({"expires_at": None} if for_visibility else {}),
-    )
-
-
 def _share(
     opportunity: Opportunity,
     *,
@@ -221,8 +184,8 @@ def _share(
     """The leads a category implies: to Microsoft, or to each invited partner (and to
     Microsoft too when a P2P deal invites it)."""
     if opportunity.category in CO_SELL_CATEGORIES:
-        return [_microsoft_lead(opportunity, actor=actor, now=now)]
-    leads = [_microsoft_lead(opportunity, actor=actor, now=now)] if invite_microsoft else []
+        return [microsoft_lead(opportunity, actor=actor, now=now)]
+    leads = [microsoft_lead(opportunity, actor=actor, now=now)] if invite_microsoft else []
     return leads + [
         send_lead(
             opportunity=opportunity,
@@ -272,7 +235,7 @@ def opportunity_create(
         "customer_name": (customer_name or "").strip(),
     }
     errors = _category_errors(partner, category, fields)
-    errors.update(_deal_type_errors(category, deal_type, fields.get("help_needed")))
+    errors.update(deal_type_errors(category, deal_type, fields.get("help_needed")))
     if deal_type == DealType.PARTNER_LED:
         share_with_microsoft = True
     if not errors.get("category"):
@@ -439,34 +402,9 @@ def opportunity_update(
         )
         audit.record(opportunity, "updated", actor=actor, at=now, extra={"fields": sorted(changed)})
         if turns_co_sell:
-            _ask_microsoft_for_help(opportunity, actor=actor, now=now)
+            ask_microsoft_for_help(opportunity, actor=actor, now=now)
         events.emit_opportunity("opportunity.updated", opportunity, at=now, changed=changed)
     return opportunity
-
-
-def _ask_microsoft_for_help(opportunity: Opportunity, *, actor, now: datetime) -> Lead:
-    """A partner-led deal asks for help and turns co-sell: its visibility lead to Microsoft
-    becomes a request sellers answer within the expiry window (a new lead if none is open)."""
-    audit.record(
-        opportunity,
-        "deal_type_changed",
-        frm=DealType.PARTNER_LED,
-        to=DealType.CO_SELL,
-        actor=actor,
-        at=now,
-    )
-    lead = (
-        opportunity.leads.select_for_update()
-        .filter(receiver=Lead.Receiver.MICROSOFT, status=Lead.Status.RECEIVED, needs_answer=False)
-        .first()
-    )
-    if lead is None:
-        return _microsoft_lead(opportunity, actor=actor, now=now)
-    lead.needs_answer, lead.expires_at = True, lead_expiry(now)
-    lead.save(update_fields=["needs_answer", "expires_at"])
-    audit.record(lead, "help_requested", actor=actor, at=now)
-    effects.queue(tasks.lead_notify_receiver, lead.pk, "received")
-    return lead
 
 
 def opportunity_invite(

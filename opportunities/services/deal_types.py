@@ -1,0 +1,79 @@
+"""Deal types of ``microsoft`` deals (co-sell or partner-led, decided by Partner Center's two
+questions) and the lead to Microsoft each one sends."""
+
+from datetime import datetime
+
+from django.utils.translation import gettext as _
+
+from cosell.core import audit, effects
+
+from .. import tasks
+from ..models import Category, DealType, Lead, Opportunity
+from .common import lead_expiry, send_lead
+
+
+def deal_type_for(category: str, help_needed, share_with_microsoft: bool) -> tuple[str, str]:
+    """(category, deal type) from Partner Center's two questions. A ``microsoft`` deal that
+    asks for help is co-sell; without help but shared with Microsoft sellers it is
+    partner-led; with neither it is a private deal."""
+    if category != Category.MICROSOFT:
+        return category, ""
+    if help_needed:
+        return category, DealType.CO_SELL
+    if share_with_microsoft:
+        return category, DealType.PARTNER_LED
+    return Category.PRIVATE, ""
+
+
+def deal_type_errors(category: str, deal_type: str, help_needed) -> dict[str, list[str]]:
+    if not deal_type:
+        return {}
+    if category != Category.MICROSOFT:
+        return {"deal_type": [_("Only co-sell with Microsoft deals have a deal type.")]}
+    if deal_type == DealType.CO_SELL and not help_needed:
+        return {"help_needed": [_("A co-sell deal asks Microsoft for some help: choose it.")]}
+    if deal_type == DealType.PARTNER_LED and help_needed:
+        return {
+            "deal_type": [_("A deal that asks Microsoft for help is co-sell, not partner-led.")]
+        }
+    return {}
+
+
+def microsoft_lead(opportunity: Opportunity, *, actor, now: datetime) -> Lead:
+    """The lead to Microsoft: a co-sell request sellers answer within the expiry window, or a
+    partner-led deal shared for visibility (nothing to answer, never expires)."""
+    for_visibility = opportunity.deal_type == DealType.PARTNER_LED
+    return send_lead(
+        opportunity=opportunity,
+        actor=actor,
+        now=now,
+        source=Lead.Source.PARTNER,
+        sender_partner=opportunity.partner,
+        needs_answer=not for_visibility,
+        **({"expires_at": None} if for_visibility else {}),
+    )
+
+
+def ask_microsoft_for_help(opportunity: Opportunity, *, actor, now: datetime) -> Lead:
+    """A partner-led deal asks for help and turns co-sell: its visibility lead to Microsoft
+    becomes a request sellers answer within the expiry window (a new lead if none is open)."""
+    audit.record(
+        opportunity,
+        "deal_type_changed",
+        frm=DealType.PARTNER_LED,
+        to=DealType.CO_SELL,
+        actor=actor,
+        at=now,
+    )
+    lead = (
+        opportunity.leads.select_for_update()
+        .filter(receiver=Lead.Receiver.MICROSOFT, status=Lead.Status.RECEIVED, needs_answer=False)
+        .first()
+    )
+    if lead is None:
+        return microsoft_lead(opportunity, actor=actor, now=now)
+    lead.needs_answer, lead.expires_at = True, lead_expiry(now)
+    lead.save(update_fields=["needs_answer", "expires_at"])
+    audit.record(lead, "help_requested", actor=actor, at=now)
+    effects.queue(tasks.lead_notify_receiver, lead.pk, "received")
+    return lead
