@@ -13,7 +13,7 @@ from cosell.core.errors import Conflict, InvalidTransition, PreconditionFailed, 
 from cosell.partners.models import Partner
 from offers.models import CO_SELL_READY_STATUSES, Offer
 
-from .. import events
+from .. import events, tasks
 from ..models import (
     CO_SELL_CATEGORIES,
     STAGE_ORDER,
