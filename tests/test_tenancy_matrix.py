@@ -93,6 +93,7 @@ MATRIX = {
     "api_token_revoke": ("token", lambda w: {"token_id": w["token"].pk}, ["post"]),
     "webhooks:detail": ("endpoint", lambda w: {"endpoint_id": w["endpoint"].pk}, ["get"]),
     "webhooks:update": ("endpoint", lambda w: {"endpoint_id": w["endpoint"].pk}, ["post"]),
+    "webhooks:send_test": ("endpoint", lambda w: {"endpoint_id": w["endpoint"].pk}, ["post"]),
     "webhooks:delete": ("endpoint", lambda w: {"endpoint_id": w["endpoint"].pk}, ["get", "post"]),
     "webhooks:resend": (
         "delivery",
@@ -425,6 +426,7 @@ LIST_PAGES = [
     "opportunities:dashboard",
     "members",
     "webhooks:list",
+    "webhooks:docs",
     "api_tokens",
     "home",
     "api-offer-list",
