@@ -4,8 +4,9 @@ from django.utils.translation import pgettext_lazy
 from django_countries import countries
 
 from cosell.partners.models import Partner
-from offers.models import CO_SELL_READY_STATUSES, Offer
+from offers.models import Offer
 
+from . import selectors
 from .deal_limits import (
     currency_choices,
     deal_value_warn,
@@ -179,11 +180,9 @@ class OpportunityForm(forms.Form):
 
     def __init__(self, *args, partner: Partner, editing: bool = False, **kwargs):
         super().__init__(*args, **kwargs)
-        from .selectors import usual_currency
-
-        usual = usual_currency(partner=partner)
+        usual = selectors.usual_currency(partner=partner)
         self.fields["currency"] = currency_field(first=usual)
-        self.fields["offers"].queryset = Offer.objects.filter(partner=partner).order_by("name")
+        self.fields["offers"].queryset = selectors.offers_for_deals(partner=partner)
         if editing:
             for name in (
                 "category",
@@ -194,9 +193,7 @@ class OpportunityForm(forms.Form):
             ):
                 del self.fields[name]
         else:
-            self.fields["invite_partners"].queryset = Partner.objects.exclude(
-                pk=partner.pk
-            ).order_by("name")
+            self.fields["invite_partners"].queryset = selectors.partners_to_invite(partner=partner)
 
     def show_duplicate_confirmation(self):
         self.fields["confirm_duplicate"].widget = forms.CheckboxInput()
@@ -223,7 +220,7 @@ class InviteForm(forms.Form):
 
     def __init__(self, *args, partner: Partner, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["partner"].queryset = Partner.objects.exclude(pk=partner.pk).order_by("name")
+        self.fields["partner"].queryset = selectors.partners_to_invite(partner=partner)
 
 
 class UpgradeForm(forms.Form):
@@ -244,7 +241,7 @@ class UpgradeForm(forms.Form):
 
     def __init__(self, *args, partner: Partner, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["partners"].queryset = Partner.objects.exclude(pk=partner.pk).order_by("name")
+        self.fields["partners"].queryset = selectors.partners_to_invite(partner=partner)
 
 
 class CloseForm(forms.Form):
@@ -301,9 +298,7 @@ class LeadDeclineForm(forms.Form):
 class LeadSendForm(forms.Form):
     offer = forms.ModelChoiceField(
         label=_("Partner offer"),
-        queryset=Offer.objects.filter(co_sell_status__in=CO_SELL_READY_STATUSES)
-        .select_related("partner")
-        .order_by("partner__name", "name"),
+        queryset=selectors.offers_for_seller_leads(),
         help_text=_("Leads go to partners for one of their co-sell-ready offers."),
     )
     title = forms.CharField(label=_("Title"), max_length=200, required=False)

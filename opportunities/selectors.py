@@ -29,6 +29,7 @@ from django.db.models import (
 from django.shortcuts import get_object_or_404
 
 from cosell.partners.models import Membership, Partner
+from offers.models import CO_SELL_READY_STATUSES, Offer
 
 from . import rules
 from .models import STAGE_ORDER, Category, Lead, Opportunity, OpportunitySolution, TeamMember
@@ -249,7 +250,23 @@ def pipeline_matrix_rows(queryset: QuerySet[Opportunity]) -> tuple[list[dict], l
 
 
 def partners_to_invite(*, partner: Partner) -> QuerySet[Partner]:
+    """Partners a partner may invite to a deal: every other partner (the directory of names)."""
     return Partner.objects.exclude(pk=partner.pk).order_by("name")
+
+
+def offers_for_deals(*, partner: Partner) -> QuerySet[Offer]:
+    """The offers a partner may name as its solutions in a deal: its own."""
+    return Offer.objects.filter(partner=partner).order_by("name")
+
+
+def offers_for_seller_leads() -> QuerySet[Offer]:
+    """The offers a Microsoft seller may send a lead for: co-sell-ready offers of any partner
+    (the status that exposes a solution to Microsoft's sellers)."""
+    return (
+        Offer.objects.filter(co_sell_status__in=CO_SELL_READY_STATUSES)
+        .select_related("partner")
+        .order_by("partner__name", "name")
+    )
 
 
 def usual_currency(*, partner: Partner) -> str:
