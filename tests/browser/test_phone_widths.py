@@ -32,6 +32,8 @@ def _deal(partner, actor, now, **kw):
         "currency": "USD",
         "close_date": (now + timedelta(days=40)).date(),
     }
+    if kw.get("category") == Category.MICROSOFT:
+        fields["help_needed"] = ["general"]  # a co-sell deal: a lead Microsoft answers
     fields.update(kw)
     solutions = fields.pop("solutions", [{"kind": "microsoft", "name": "Azure"}])
     return services.opportunity_create(
