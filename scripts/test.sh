@@ -26,4 +26,5 @@ fi
 scripts/ensure_services.sh
 "$PY" -m ruff check .
 "$PY" -m ruff format --check .
-exec "$PY" -m pytest "$@"
+# Two workers by default (the machines have 2 cores): each has its own test database.
+exec "$PY" -m pytest --numprocesses "${COSELL_TEST_WORKERS:-2}" --dist loadfile "$@"

@@ -1,5 +1,7 @@
 """Personas every tenancy test reuses, and the guards that stop a run missing its services."""
 
+import os
+
 import pytest
 from django.conf import settings
 from django.core.cache import cache
@@ -14,6 +16,14 @@ from tests.partners.factories import (
     SellerFactory,
     UserFactory,
 )
+
+
+# Under pytest-xdist every worker has its own test database (pytest-django) and, here, its own
+# cache key prefix in the shared Redis, so one worker's clean-up never empties another's throttles.
+_WORKER = os.environ.get("PYTEST_XDIST_WORKER", "")
+if _WORKER:
+    _cache = settings.CACHES["default"]
+    _cache["KEY_PREFIX"] = f"{_cache.get('KEY_PREFIX', 'cosell')}-{_WORKER}"
 
 
 def pytest_sessionstart(session):

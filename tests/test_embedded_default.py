@@ -173,7 +173,11 @@ def test_make_test_falls_back_to_the_embedded_server(scratch):
     """With no PostgreSQL answering at DATABASE_URL, `make test`'s script runs the suite on the
     embedded server (and stops it afterwards) instead of installing PostgreSQL."""
     var = scratch / "var"
-    env = {k: v for k, v in os.environ.items() if k not in {"COSELL_TEST_EMBEDDED"}}
+    env = {
+        k: v
+        for k, v in os.environ.items()
+        if k != "COSELL_TEST_EMBEDDED" and not k.startswith("PYTEST_XDIST")
+    }
     env.update(
         COSELL_VAR_DIR=str(var),
         DATABASE_URL="postgres://postgres@127.0.0.1:9/cosell",  # nothing listens on port 9
@@ -187,6 +191,8 @@ def test_make_test_falls_back_to_the_embedded_server(scratch):
             "-q",
             "-p",
             "no:cacheprovider",
+            "--numprocesses",
+            "0",
         ],
         cwd=ROOT,
         env=env,
