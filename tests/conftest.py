@@ -17,7 +17,6 @@ from tests.partners.factories import (
     UserFactory,
 )
 
-
 # Under pytest-xdist every worker has its own test database (pytest-django) and, here, its own
 # cache key prefix in the shared Redis, so one worker's clean-up never empties another's throttles.
 _WORKER = os.environ.get("PYTEST_XDIST_WORKER", "")
