@@ -6,6 +6,7 @@ import pytest
 from django.conf import settings
 from django.core.cache import cache
 from django.test import Client
+from django.utils import translation
 
 from cosell import celery_app
 from cosell.partners.models import Membership
@@ -51,7 +52,9 @@ def pytest_sessionstart(session):
 
 @pytest.fixture(autouse=True)
 def _isolation(settings):
-    """Tasks run in-process; cache keys (throttles) start empty for every test."""
+    """Tasks run in-process; cache keys (throttles) start empty for every test; every test starts
+    in the default language (a test that left Chinese active must not change the next one)."""
+    translation.activate(settings.LANGUAGE_CODE)
     celery_app.conf.task_always_eager = True
     celery_app.conf.task_eager_propagates = True
     client = cache._cache.get_client()

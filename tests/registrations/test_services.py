@@ -7,8 +7,8 @@ from decimal import Decimal
 import pytest
 from django.core.exceptions import PermissionDenied
 
+from cosell.core import audit
 from cosell.core.errors import InvalidTransition, ValidationFailed
-from cosell.core.models import AuditEvent
 from cosell.webhooks.models import OutboxEvent
 from opportunities.models import Lead
 from registrations import services
@@ -30,9 +30,7 @@ def test_registering_an_eligible_deal_approves_it_at_once(deal, partner_admin):
     registration = register(deal, partner_admin)
     assert registration.state == State.APPROVED
     verbs = list(
-        AuditEvent.objects.filter(subject_id=str(registration.pk))
-        .order_by("id")
-        .values_list("verb", "from_state", "to_state")
+        audit.history(registration).order_by("id").values_list("verb", "from_state", "to_state")
     )
     assert verbs == [
         ("created", "", "registration_pending"),
@@ -163,11 +161,7 @@ def test_the_review_path(deal, partner_admin, admin_user):
         services.registration_fail(
             registration_id=registration.pk, actor=admin_user, now=NOW, message="late"
         )
-    verbs = list(
-        AuditEvent.objects.filter(subject_id=str(registration.pk))
-        .order_by("id")
-        .values_list("verb", flat=True)
-    )
+    verbs = list(audit.history(registration).order_by("id").values_list("verb", flat=True))
     assert verbs == [
         "created",
         "review_requested",
