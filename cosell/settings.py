@@ -96,6 +96,7 @@ INSTALLED_APPS = [
     "offers",
     "opportunities",
     "registrations",
+    "partnercenter",
 ]
 
 MIDDLEWARE = [

@@ -34,6 +34,7 @@ urlpatterns = [
     ),
     path("accounts/", include("django.contrib.auth.urls")),
     path("api/v1/", include(api_v1)),
+    path("v1.0/engagements/", include("partnercenter.api_urls")),
     path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),
     # The split view serves Swagger UI's start-up script as a file: no inline script (CSP).
     path("api/docs/", SpectacularSwaggerSplitView.as_view(url_name="api-schema"), name="api-docs"),
@@ -42,5 +43,6 @@ urlpatterns = [
     path("account/", include("cosell.core.urls")),
     path("webhooks/", include("cosell.webhooks.urls")),
     path("registrations/", include("registrations.urls")),
+    path("partner-center/", include("partnercenter.urls")),
     path("", include("cosell.partners.urls")),
 ]

@@ -56,7 +56,7 @@ def test_every_model_of_ours_is_in_the_admin():
     ours = [
         model
         for model in apps.get_models()
-        if model._meta.app_label in {"core", "partners", "offers", "opportunities", "registrations"}
+        if model._meta.app_label in {"core", "partners", "offers", "opportunities", "registrations", "partnercenter"}
     ]
     missing = [model.__name__ for model in ours if not admin.site.is_registered(model)]
     assert missing == []
@@ -74,6 +74,7 @@ def test_admin_changelists_open_for_staff_and_not_for_partners(
             "offers",
             "opportunities",
             "registrations",
+            "partnercenter",
         }:
             continue
         url = reverse(f"admin:{model._meta.app_label}_{model._meta.model_name}_changelist")
