@@ -32,13 +32,40 @@ class OutboxEventAdmin(admin.ModelAdmin):
 
 @admin.register(WebhookEndpoint)
 class WebhookEndpointAdmin(admin.ModelAdmin):
-    list_display = ["url", "partner", "is_active", "failing", "failing_since", "created_at"]
-    list_filter = ["is_active", "failing", "partner"]
+    list_display = [
+        "url",
+        "partner",
+        "event_format",
+        "is_active",
+        "failing",
+        "failing_since",
+        "created_at",
+    ]
+    list_filter = ["event_format", "is_active", "failing", "partner"]
     search_fields = ["url", "partner__name"]
     list_select_related = ["partner"]
     # The secret is never shown again after creation, here neither.
-    fields = ["partner", "url", "events", "is_active", "failing", "failing_since", "created_by"]
-    readonly_fields = ["partner", "url", "failing", "failing_since", "created_by"]
+    fields = [
+        "partner",
+        "url",
+        "event_format",
+        "events",
+        "is_active",
+        "failing",
+        "failing_since",
+        "secret_rotated_at",
+        "previous_secret_expires_at",
+        "created_by",
+    ]
+    readonly_fields = [
+        "partner",
+        "url",
+        "failing",
+        "failing_since",
+        "secret_rotated_at",
+        "previous_secret_expires_at",
+        "created_by",
+    ]
 
     def has_add_permission(self, request):
         return False
