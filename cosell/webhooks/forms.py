@@ -9,6 +9,7 @@ class EndpointEditForm(forms.Form):
         label=_("Event format"),
         choices=EventFormat.choices,
         initial=EventFormat.COSELL,
+        required=False,  # not sent: Cosell's on a new endpoint, unchanged on an existing one
         widget=forms.RadioSelect,
         help_text=_(
             "Cosell's events and payload, or Partner Center's referral events and payload (for "
@@ -22,6 +23,14 @@ class EndpointEditForm(forms.Form):
         help_text=_("The events this endpoint receives, in its format."),
     )
     is_active = forms.BooleanField(label=_("Active"), required=False, initial=True)
+
+    def service_kwargs(self) -> dict:
+        """The cleaned data for the endpoint services (a format not sent is left out)."""
+        return {
+            name: value
+            for name, value in self.cleaned_data.items()
+            if name != "event_format" or value
+        }
 
 
 class EndpointForm(EndpointEditForm):

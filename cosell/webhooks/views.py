@@ -47,7 +47,7 @@ def endpoint_create(request):
     if request.method == "POST" and form.is_valid():
         try:
             endpoint = services.endpoint_create(
-                partner=partner, actor=request.user, now=clock.now(), **form.cleaned_data
+                partner=partner, actor=request.user, now=clock.now(), **form.service_kwargs()
             )
         except ValidationFailed as exc:
             _form_errors(form, exc)
@@ -114,7 +114,7 @@ def endpoint_update(request, endpoint_id: int):
     if form.is_valid():
         try:
             services.endpoint_update(
-                endpoint_id=endpoint.pk, actor=request.user, now=clock.now(), **form.cleaned_data
+                endpoint_id=endpoint.pk, actor=request.user, now=clock.now(), **form.service_kwargs()
             )
         except ValidationFailed as exc:
             _form_errors(form, exc)
