@@ -114,7 +114,10 @@ def endpoint_update(request, endpoint_id: int):
     if form.is_valid():
         try:
             services.endpoint_update(
-                endpoint_id=endpoint.pk, actor=request.user, now=clock.now(), **form.service_kwargs()
+                endpoint_id=endpoint.pk,
+                actor=request.user,
+                now=clock.now(),
+                **form.service_kwargs(),
             )
         except ValidationFailed as exc:
             _form_errors(form, exc)

@@ -192,8 +192,8 @@ def test_the_test_event_in_cosell_format_is_ping_and_verifies(
 
 
 def test_a_registration_updates_the_owners_referral():
-    from partnercenter.webhooks import registration_notification
     from cosell.webhooks.models import OutboxEvent
+    from partnercenter.webhooks import registration_notification
 
     event = OutboxEvent(
         type="deal_registration.updated", partner_id=1, data={"id": 3, "opportunity_id": 42}
