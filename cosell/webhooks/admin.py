@@ -1,8 +1,10 @@
+from django import forms
 from django.contrib import admin
 
 from cosell.core import clock
+from cosell.core.errors import ValidationFailed
 
-from . import services
+from . import endpoints, services
 from .models import DeliveryAttempt, OutboxEvent, WebhookDelivery, WebhookEndpoint
 
 
@@ -30,8 +32,29 @@ class OutboxEventAdmin(admin.ModelAdmin):
         return False
 
 
+class WebhookEndpointForm(forms.ModelForm):
+    class Meta:
+        model = WebhookEndpoint
+        fields = ["event_format", "events", "is_active"]
+
+    def clean(self):
+        """The service's own checks, as form errors (a format needs events of that format)."""
+        cleaned = super().clean()
+        if "event_format" in cleaned and "events" in cleaned:
+            try:
+                cleaned["events"] = endpoints.clean_events(
+                    cleaned["events"], cleaned["event_format"]
+                )
+            except ValidationFailed as exc:
+                for field, errors in exc.errors.items():
+                    for error in errors:
+                        self.add_error(field if field in self.fields else None, error)
+        return cleaned
+
+
 @admin.register(WebhookEndpoint)
 class WebhookEndpointAdmin(admin.ModelAdmin):
+    form = WebhookEndpointForm
     list_display = [
         "url",
         "partner",

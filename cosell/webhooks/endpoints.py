@@ -25,7 +25,7 @@ def _clean_format(event_format) -> str:
     return event_format
 
 
-def _clean_events(events, event_format: str = EventFormat.COSELL) -> list[str]:
+def clean_events(events, event_format: str = EventFormat.COSELL) -> list[str]:
     if not isinstance(events, list | tuple) or not events:
         raise ValidationFailed({"events": [_("Choose at least one event.")]})
     known = [code for code, _label in formats.events_for(event_format)]
@@ -65,7 +65,7 @@ def endpoint_create(
 ) -> WebhookEndpoint:
     """Register an endpoint; its secret is generated here and shown to the caller once."""
     event_format = _clean_format(event_format)
-    url, events = _clean_url(url), _clean_events(events, event_format)
+    url, events = _clean_url(url), clean_events(events, event_format)
     with transaction.atomic():
         Partner.objects.select_for_update().get(pk=partner.pk)  # serialises the count check
         if WebhookEndpoint.objects.filter(partner=partner).count() >= MAX_ENDPOINTS_PER_PARTNER:
@@ -109,7 +109,7 @@ def endpoint_update(*, endpoint_id: int, actor, now: datetime, **changes) -> Web
         endpoint = WebhookEndpoint.objects.select_for_update().get(pk=endpoint_id)
         event_format = changes.get("event_format", endpoint.event_format)
         if "events" in changes or event_format != endpoint.event_format:
-            changes["events"] = _clean_events(changes.get("events", endpoint.events), event_format)
+            changes["events"] = clean_events(changes.get("events", endpoint.events), event_format)
         before = {name: getattr(endpoint, name) for name in changes}
         changed = [name for name, value in changes.items() if before[name] != value]
         if not changed:

@@ -20,7 +20,7 @@ from datetime import UTC
 from django.conf import settings
 from django.core.serializers.json import DjangoJSONEncoder
 
-from .models import EventFormat, OutboxEvent, PartnerCenterEvent, WebhookEndpoint
+from .models import EventFormat, EventType, OutboxEvent, PartnerCenterEvent, WebhookEndpoint
 
 PING = "ping"
 TEST_CREATED = "test-created"
@@ -88,8 +88,6 @@ def source_types(endpoint: WebhookEndpoint) -> list[str]:
 
 def events_for(event_format: str) -> list[tuple[str, str]]:
     """The subscribable events of a format, as (code, label) choices."""
-    from .models import EventType
-
     if event_format == EventFormat.PARTNER_CENTER:
         return list(PartnerCenterEvent.choices)
     return list(EventType.choices)
