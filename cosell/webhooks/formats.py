@@ -112,7 +112,7 @@ def cosell_body(event: OutboxEvent) -> bytes:
 def partner_center_body(event: OutboxEvent) -> bytes:
     """Partner Center's event payload (``partner-center-webhook-events.md``)."""
     notification = partner_center_notification(event)
-    if notification is None:  # not fanned out to such endpoints; a safe body all the same
+    if notification is None:  # never fanned out to such endpoints (``subscribed``)
         raise LookupError(f"{event.type} has no Partner Center form")
     return _dumps(
         {

@@ -5,11 +5,12 @@ rotation signs with both secrets for a day."""
 import base64
 import importlib
 import secrets
+import threading
 from datetime import timedelta
 
 import pytest
 from django.apps import apps
-from django.db import transaction
+from django.db import connection, transaction
 from standardwebhooks import Webhook
 from standardwebhooks.webhooks import WebhookVerificationError
 
@@ -182,3 +183,34 @@ def test_rotating_a_migrated_secret_keeps_the_old_receiver_for_a_day(
     assert request.signed_with(old, header="Cosell-Signature-Previous")
     Webhook(keys.standard_form(old)).verify(request.body, request.headers)
     Webhook(rotated.secret).verify(request.body, request.headers)
+
+
+@pytest.mark.django_db(transaction=True)
+def test_two_rotations_at_once_are_serialised(endpoint, partner_admin):
+    """Two rotations race: the row lock makes them one after the other, so the second keeps the
+    first one's secret as its previous one and no secret is lost in between."""
+    original = endpoint.secret
+    results, barrier = [], threading.Barrier(2)
+
+    def rotate():
+        try:
+            barrier.wait(10)
+            results.append(
+                services.endpoint_rotate_secret(
+                    endpoint_id=endpoint.pk, actor=partner_admin, now=clock.now()
+                )
+            )
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=rotate) for _ in range(2)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(20)
+    endpoint.refresh_from_db()
+    [second] = [e for e in results if e.secret == endpoint.secret]  # the one that ran last
+    [first] = [e for e in results if e is not second]
+    # Without the lock both would have read the original secret as their previous one.
+    assert (first.previous_secret, second.previous_secret) == (original, first.secret)
+    assert AuditEvent.objects.filter(verb="secret_rotated").count() == 2
