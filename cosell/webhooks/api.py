@@ -70,7 +70,10 @@ class EndpointSerializer(serializers.ModelSerializer):
 
 class EndpointCreatedSerializer(EndpointSerializer):
     secret = serializers.CharField(
-        read_only=True, help_text="Signs every delivery. Shown in this response only."
+        read_only=True,
+        help_text="Signs every delivery: `whsec_` and standard base64, as Standard Webhooks "
+        "libraries take it; `Cosell-Signature` is keyed with the whole string. Shown in this "
+        "response only.",
     )
 
     class Meta(EndpointSerializer.Meta):
