@@ -208,3 +208,28 @@ def test_referral_ids_are_unambiguous():
     for bad in ("", "L", "L0", "07", "x1", "1-2", "L-1", "４２"):
         assert ids.parse_referral_id(bad) is None, bad
     assert json.dumps(ids.lead_referral_id(7)) == '"L7"'
+
+
+def test_a_pending_delivery_without_a_partner_center_form_fails_after_a_format_switch(
+    partner, partner_admin, receiver, allow_private
+):
+    endpoint = register(partner_admin, receiver, EventFormat.COSELL, ["offer.status_changed"])
+    now = clock.now()
+    outbox.emit(
+        event_type="offer.status_changed",
+        subject=partner,
+        recipients={partner.pk: {"status": "co_sell_ready"}},
+        at=now,
+    )
+    [delivery_id] = services.outbox_dispatch(now=now)  # fanned out while in Cosell's format
+    services.endpoint_update(
+        endpoint_id=endpoint.pk,
+        actor=partner_admin,
+        now=now,
+        event_format="partner_center",
+        events=["referral-updated"],
+    )
+    delivery = services.delivery_attempt(delivery_id=delivery_id, now=now)
+    assert delivery.status == WebhookDelivery.Status.FAILED
+    assert "no Partner Center form" in delivery.attempt_log.get().error
+    assert receiver.requests == []
