@@ -94,6 +94,11 @@ MATRIX = {
     "webhooks:detail": ("endpoint", lambda w: {"endpoint_id": w["endpoint"].pk}, ["get"]),
     "webhooks:update": ("endpoint", lambda w: {"endpoint_id": w["endpoint"].pk}, ["post"]),
     "webhooks:send_test": ("endpoint", lambda w: {"endpoint_id": w["endpoint"].pk}, ["post"]),
+    "webhooks:rotate_secret": (
+        "endpoint",
+        lambda w: {"endpoint_id": w["endpoint"].pk},
+        ["get", "post"],
+    ),
     "webhooks:delete": ("endpoint", lambda w: {"endpoint_id": w["endpoint"].pk}, ["get", "post"]),
     "webhooks:resend": (
         "delivery",
@@ -159,6 +164,7 @@ MATRIX = {
     "api-registration-exception-grant": (X, lambda w: {"pk": w[X].pk}, ["post"]),
     "api-registration-exception-deny": (X, lambda w: {"pk": w[X].pk}, ["post"]),
     "api-webhook-deliveries": ("endpoint", lambda w: {"pk": w["endpoint"].pk}, ["get"]),
+    "api-webhook-rotate-secret": ("endpoint", lambda w: {"pk": w["endpoint"].pk}, ["post"]),
     "api-webhook-delivery-resend": (
         "delivery",
         lambda w: {"pk": w["endpoint"].pk, "delivery_id": w["delivery"].pk},

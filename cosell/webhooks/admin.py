@@ -1,8 +1,10 @@
+from django import forms
 from django.contrib import admin
 
 from cosell.core import clock
+from cosell.core.errors import ValidationFailed
 
-from . import services
+from . import endpoints, services
 from .models import DeliveryAttempt, OutboxEvent, WebhookDelivery, WebhookEndpoint
 
 
@@ -30,15 +32,63 @@ class OutboxEventAdmin(admin.ModelAdmin):
         return False
 
 
+class WebhookEndpointForm(forms.ModelForm):
+    class Meta:
+        model = WebhookEndpoint
+        fields = ["event_format", "events", "is_active"]
+
+    def clean(self):
+        """The service's own checks, as form errors (a format needs events of that format)."""
+        cleaned = super().clean()
+        if "event_format" in cleaned and "events" in cleaned:
+            try:
+                cleaned["events"] = endpoints.clean_events(
+                    cleaned["events"], cleaned["event_format"]
+                )
+            except ValidationFailed as exc:
+                for field, errors in exc.errors.items():
+                    for error in errors:
+                        self.add_error(field if field in self.fields else None, error)
+        return cleaned
+
+
 @admin.register(WebhookEndpoint)
 class WebhookEndpointAdmin(admin.ModelAdmin):
-    list_display = ["url", "partner", "is_active", "failing", "failing_since", "created_at"]
-    list_filter = ["is_active", "failing", "partner"]
+    form = WebhookEndpointForm
+    list_display = [
+        "url",
+        "partner",
+        "event_format",
+        "is_active",
+        "failing",
+        "failing_since",
+        "created_at",
+    ]
+    list_filter = ["event_format", "is_active", "failing", "partner"]
     search_fields = ["url", "partner__name"]
     list_select_related = ["partner"]
     # The secret is never shown again after creation, here neither.
-    fields = ["partner", "url", "events", "is_active", "failing", "failing_since", "created_by"]
-    readonly_fields = ["partner", "url", "failing", "failing_since", "created_by"]
+    fields = [
+        "partner",
+        "url",
+        "event_format",
+        "events",
+        "is_active",
+        "failing",
+        "failing_since",
+        "secret_rotated_at",
+        "previous_secret_expires_at",
+        "created_by",
+    ]
+    readonly_fields = [
+        "partner",
+        "url",
+        "failing",
+        "failing_since",
+        "secret_rotated_at",
+        "previous_secret_expires_at",
+        "created_by",
+    ]
 
     def has_add_permission(self, request):
         return False

@@ -12,7 +12,14 @@ from cosell.core.api import ErrorSerializer
 from cosell.partners.rules import is_partner_admin
 
 from . import selectors, services
-from .models import DeliveryAttempt, EventType, WebhookDelivery, WebhookEndpoint
+from .models import (
+    DeliveryAttempt,
+    EventFormat,
+    EventType,
+    PartnerCenterEvent,
+    WebhookDelivery,
+    WebhookEndpoint,
+)
 
 
 class IsPartnerAdmin(permissions.BasePermission):
@@ -24,24 +31,61 @@ class IsPartnerAdmin(permissions.BasePermission):
 
 class EndpointSerializer(serializers.ModelSerializer):
     url = serializers.URLField(max_length=500)
+    event_format = serializers.ChoiceField(
+        choices=EventFormat.choices,
+        default=EventFormat.COSELL,
+        help_text="`cosell`: Cosell's events and payload; `partner_center`: Partner Center's "
+        "referral events and payload. Every delivery carries the Standard Webhooks headers.",
+    )
     events = serializers.ListField(
-        child=serializers.ChoiceField(choices=EventType.choices), allow_empty=False
+        child=serializers.ChoiceField(choices=EventType.choices + PartnerCenterEvent.choices),
+        allow_empty=False,
+        help_text="Event types of the endpoint's format.",
     )
     is_active = serializers.BooleanField(default=True)
 
     class Meta:
         model = WebhookEndpoint
-        fields = ["id", "url", "events", "is_active", "failing", "failing_since", "created_at"]
-        read_only_fields = ["id", "failing", "failing_since", "created_at"]
+        fields = [
+            "id",
+            "url",
+            "event_format",
+            "events",
+            "is_active",
+            "failing",
+            "failing_since",
+            "secret_rotated_at",
+            "previous_secret_expires_at",
+            "created_at",
+        ]
+        read_only_fields = [
+            "id",
+            "failing",
+            "failing_since",
+            "secret_rotated_at",
+            "previous_secret_expires_at",
+            "created_at",
+        ]
 
 
 class EndpointCreatedSerializer(EndpointSerializer):
     secret = serializers.CharField(
-        read_only=True, help_text="Signs every delivery. Shown in this response only."
+        read_only=True,
+        help_text="Signs every delivery: `whsec_` and standard base64, as Standard Webhooks "
+        "libraries take it; `Cosell-Signature` is keyed with the whole string. Shown in this "
+        "response only.",
     )
 
     class Meta(EndpointSerializer.Meta):
         fields = [*EndpointSerializer.Meta.fields, "secret"]
+
+
+class RotateSecretSerializer(serializers.Serializer):
+    keep_previous = serializers.BooleanField(
+        default=True,
+        help_text="Sign deliveries with the previous secret too for 24 hours (false: it stops "
+        "at once, for a secret that leaked).",
+    )
 
 
 class AttemptSerializer(serializers.ModelSerializer):
@@ -149,6 +193,31 @@ class EndpointDetailView(GenericAPIView):
         return Response(status=status.HTTP_204_NO_CONTENT)
 
 
+class EndpointRotateSecretView(GenericAPIView):
+    """Give the endpoint a new secret, shown in this response only."""
+
+    permission_classes = [permissions.IsAuthenticated, IsPartnerAdmin]
+    serializer_class = RotateSecretSerializer
+    queryset = WebhookEndpoint.objects.none()  # for the schema; rows come from the selectors
+
+    @extend_schema(
+        request=RotateSecretSerializer,
+        responses={200: EndpointCreatedSerializer, **ERRORS},
+        tags=["webhooks"],
+    )
+    def post(self, request, pk: int):
+        endpoint = selectors.endpoint_get(user=request.user, endpoint_id=pk)
+        serializer = RotateSecretSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        endpoint = services.endpoint_rotate_secret(
+            endpoint_id=endpoint.pk,
+            actor=request.user,
+            now=clock.now(),
+            keep_previous=serializer.validated_data["keep_previous"],
+        )
+        return Response(EndpointCreatedSerializer(endpoint).data)
+
+
 class DeliveryListView(GenericAPIView):
     """An endpoint's deliveries, newest first, each with its attempts."""
 
@@ -186,6 +255,11 @@ class DeliveryResendView(GenericAPIView):
 urlpatterns = [
     path("webhooks/", EndpointListView.as_view(), name="api-webhooks"),
     path("webhooks/<int:pk>/", EndpointDetailView.as_view(), name="api-webhook"),
+    path(
+        "webhooks/<int:pk>/rotate-secret/",
+        EndpointRotateSecretView.as_view(),
+        name="api-webhook-rotate-secret",
+    ),
     path(
         "webhooks/<int:pk>/deliveries/",
         DeliveryListView.as_view(),

@@ -1,7 +1,6 @@
 """The transactional outbox and webhook delivery: endpoints, deliveries and their attempts."""
 
 import os
-import secrets
 import threading
 import time
 import uuid
@@ -12,6 +11,8 @@ from django.db import models
 from django.utils.translation import gettext_lazy as _
 
 from cosell.partners.models import Partner
+
+from . import keys
 
 
 class EventType(models.TextChoices):
@@ -95,7 +96,24 @@ class OutboxEvent(models.Model):
 
 
 def generate_secret() -> str:
-    return "whsec_" + secrets.token_urlsafe(32)
+    """Kept for migration 0001's default; see ``keys.generate_secret``."""
+    return keys.generate_secret()
+
+
+class EventFormat(models.TextChoices):
+    """How an endpoint's deliveries are written (see ``formats``)."""
+
+    COSELL = "cosell", _("Cosell")
+    PARTNER_CENTER = "partner_center", _("Partner Center")
+
+
+class PartnerCenterEvent(models.TextChoices):
+    """Partner Center's referral events (``partner-center-webhook-events.md``)."""
+
+    REFERRAL_CREATED = "referral-created", _("Referral created")
+    REFERRAL_UPDATED = "referral-updated", _("Referral updated")
+    RELATED_REFERRAL_CREATED = "related-referral-created", _("Related referral created")
+    RELATED_REFERRAL_UPDATED = "related-referral-updated", _("Related referral updated")
 
 
 class WebhookEndpoint(models.Model):
@@ -108,9 +126,30 @@ class WebhookEndpoint(models.Model):
         verbose_name=_("partner"),
     )
     url = models.URLField(_("URL"), max_length=500)
+    event_format = models.CharField(
+        _("event format"),
+        max_length=20,
+        choices=EventFormat.choices,
+        default=EventFormat.COSELL,
+    )
     events = models.JSONField(_("events"), default=list)
     is_active = models.BooleanField(_("active"), default=True)
     secret = models.CharField(_("secret"), max_length=100, default=generate_secret, editable=False)
+    # A secret issued before Standard Webhooks (URL-safe alphabet): ``secret`` holds the same key
+    # re-encoded, and ``Cosell-Signature`` stays keyed with this string until the next rotation.
+    legacy_secret = models.CharField(
+        _("legacy secret"), max_length=100, blank=True, default="", editable=False
+    )
+    # After a rotation, deliveries are also signed with the previous secret until this instant.
+    previous_secret = models.CharField(
+        _("previous secret"), max_length=100, blank=True, default="", editable=False
+    )
+    previous_secret_expires_at = models.DateTimeField(
+        _("previous secret valid until"), null=True, blank=True, editable=False
+    )
+    secret_rotated_at = models.DateTimeField(
+        _("secret rotated"), null=True, blank=True, editable=False
+    )
     failing = models.BooleanField(_("failing"), default=False)
     failing_since = models.DateTimeField(_("failing since"), null=True, blank=True)
     created_by = models.ForeignKey(
@@ -132,8 +171,17 @@ class WebhookEndpoint(models.Model):
         return self.url
 
     def get_events_display(self) -> list[str]:
-        labels = dict(EventType.choices)
+        labels = dict(EventType.choices) | dict(PartnerCenterEvent.choices)
         return [str(labels.get(code, code)) for code in self.events]
+
+    @property
+    def cosell_signing_secret(self) -> str:
+        """The string ``Cosell-Signature`` is keyed with."""
+        return self.legacy_secret or self.secret
+
+    def previous_secret_valid(self, now) -> bool:
+        expires = self.previous_secret_expires_at
+        return bool(self.previous_secret) and expires is not None and now < expires
 
 
 class WebhookDelivery(models.Model):

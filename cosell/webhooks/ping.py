@@ -2,7 +2,8 @@
 the same delivery service (signing, attempts, retries, the delivery list) as every event.
 
 ``ping`` is not a subscribable event type: it is never fanned out to the partner's other
-endpoints (the outbox row is written already dispatched, with its one delivery).
+endpoints (the outbox row is written already dispatched, with its one delivery). An endpoint in
+Partner Center's format receives it as Partner Center's ``test-created`` event.
 """
 
 from datetime import UTC, datetime
@@ -13,9 +14,8 @@ from django.utils.translation import gettext as _
 from cosell.core import audit
 from cosell.core.errors import InvalidTransition
 
+from .formats import PING
 from .models import OutboxEvent, WebhookDelivery, WebhookEndpoint
-
-PING = "ping"
 
 
 def endpoint_send_test(*, endpoint_id: int, actor, now: datetime) -> WebhookDelivery:

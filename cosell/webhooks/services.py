@@ -1,4 +1,5 @@
-"""Writes about webhooks: endpoints, fanning the outbox out, delivery attempts, re-sends."""
+"""Writes about webhooks: fanning the outbox out, delivery attempts, re-sends (endpoints
+themselves: ``endpoints``, re-exported here)."""
 
 import logging
 import random
@@ -12,16 +13,20 @@ from django.db.models import Q
 from django.utils.translation import gettext as _
 
 from cosell.core import audit, effects
-from cosell.core.errors import ValidationFailed
-from cosell.partners.models import Partner
 
-from . import net, signing
+from . import formats, net, signing
+from .endpoints import (  # noqa: F401  (re-exported: the services of the app)
+    MAX_ENDPOINTS_PER_PARTNER,
+    endpoint_create,
+    endpoint_delete,
+    endpoint_rotate_secret,
+    endpoint_update,
+)
 from .models import DeliveryAttempt, OutboxEvent, WebhookDelivery, WebhookEndpoint
-from .outbox import EVENT_TYPES, publish
+from .outbox import publish
 
 log = logging.getLogger(__name__)
 
-MAX_ENDPOINTS_PER_PARTNER = 20
 RETRYABLE_STATUS = frozenset({408, 429})
 Status = WebhookDelivery.Status
 
@@ -39,91 +44,6 @@ def retry_delay(attempts: int) -> timedelta:
     base = int(getattr(settings, "COSELL_WEBHOOK_RETRY_BASE_SECONDS", 30))
     delay = min(base * 2 ** (attempts - 1), 6 * 3600)
     return timedelta(seconds=delay + random.uniform(0, delay / 4))
-
-
-# Endpoints
-
-
-def _clean_events(events) -> list[str]:
-    if not isinstance(events, list | tuple) or not events:
-        raise ValidationFailed({"events": [_("Choose at least one event.")]})
-    unknown = sorted({str(e) for e in events} - EVENT_TYPES)
-    if unknown:
-        raise ValidationFailed(
-            {"events": [_("Unknown event: %(event)s.") % {"event": ", ".join(unknown)}]}
-        )
-    return [e for e in sorted(EVENT_TYPES) if e in set(events)]
-
-
-def _clean_url(url: str) -> str:
-    url = (url or "").strip()
-    if len(url) > 500:
-        raise ValidationFailed({"url": [_("Use at most 500 characters.")]})
-    try:
-        net.resolve(url)
-    except net.UnsafeTarget as exc:
-        raise ValidationFailed({"url": [str(exc)]}) from exc
-    return url
-
-
-def endpoint_create(
-    *, partner: Partner, actor, url: str, events: list[str], is_active: bool = True, now: datetime
-) -> WebhookEndpoint:
-    """Register an endpoint; its secret is generated here and shown to the caller once."""
-    url, events = _clean_url(url), _clean_events(events)
-    with transaction.atomic():
-        Partner.objects.select_for_update().get(pk=partner.pk)  # serialises the count check
-        if WebhookEndpoint.objects.filter(partner=partner).count() >= MAX_ENDPOINTS_PER_PARTNER:
-            raise ValidationFailed(
-                _("A partner can register at most %(count)d endpoints.")
-                % {"count": MAX_ENDPOINTS_PER_PARTNER}
-            )
-        endpoint = WebhookEndpoint.objects.create(
-            partner=partner, url=url, events=events, is_active=is_active, created_by=actor
-        )
-        audit.record(endpoint, "created", actor=actor, at=now, extra={"url": url, "events": events})
-    return endpoint
-
-
-def endpoint_update(*, endpoint_id: int, actor, now: datetime, **changes) -> WebhookEndpoint:
-    """Change an endpoint's url, events or active flag; an unchanged call changes nothing."""
-    unknown = set(changes) - {"url", "events", "is_active"}
-    if unknown:
-        raise ValidationFailed({name: [_("This field cannot be changed.")] for name in unknown})
-    if "url" in changes:
-        changes["url"] = _clean_url(changes["url"])
-    if "events" in changes:
-        changes["events"] = _clean_events(changes["events"])
-    if "is_active" in changes:
-        changes["is_active"] = bool(changes["is_active"])
-    with transaction.atomic():
-        endpoint = WebhookEndpoint.objects.select_for_update().get(pk=endpoint_id)
-        before = {name: getattr(endpoint, name) for name in changes}
-        changed = [name for name, value in changes.items() if before[name] != value]
-        if not changed:
-            return endpoint
-        for name in changed:
-            setattr(endpoint, name, changes[name])
-        endpoint.save(update_fields=changed)
-        audit.record(
-            endpoint,
-            "updated",
-            actor=actor,
-            at=now,
-            extra={name: {"from": before[name], "to": changes[name]} for name in changed},
-        )
-        if "is_active" in changed and endpoint.is_active:
-            # Deliveries that waited while it was off are due again.
-            transaction.on_commit(lambda: _queue_due_for_endpoint(endpoint.pk, now), robust=True)
-    return endpoint
-
-
-def endpoint_delete(*, endpoint_id: int, actor, now: datetime) -> None:
-    """Delete an endpoint with its deliveries and their attempts."""
-    with transaction.atomic():
-        endpoint = WebhookEndpoint.objects.select_for_update().get(pk=endpoint_id)
-        audit.record(endpoint, "deleted", actor=actor, at=now, extra={"url": endpoint.url})
-        endpoint.delete()
 
 
 # Fan-out and delivery
@@ -160,7 +80,7 @@ def outbox_dispatch(
                 WebhookDelivery(event=event, endpoint=endpoint, next_attempt_at=now, created_at=now)
                 for event in events
                 for endpoint in endpoints[event.partner_id]
-                if event.type in endpoint.events
+                if formats.subscribed(endpoint, event)
             ]
         )
         OutboxEvent.objects.filter(pk__in=[event.pk for event in events]).update(dispatched_at=now)
@@ -177,7 +97,7 @@ def queue_deliveries(delivery_ids: list[int], now: datetime | None = None) -> in
     return sum(publish(tasks.delivery_attempt, pk, at) for pk in delivery_ids)
 
 
-def _queue_due_for_endpoint(endpoint_id: int, now: datetime) -> None:
+def queue_due_for_endpoint(endpoint_id: int, now: datetime) -> None:
     ids = list(
         WebhookDelivery.objects.filter(
             endpoint_id=endpoint_id, status=Status.PENDING, next_attempt_at__lte=now
@@ -208,7 +128,7 @@ def _waits_for_earlier(delivery: WebhookDelivery) -> bool:
     earlier_undispatched = OutboxEvent.objects.filter(
         partner_id=endpoint.partner_id,
         dispatched_at__isnull=True,
-        type__in=endpoint.events,
+        type__in=formats.source_types(endpoint),
         **same_subject,
     ).filter(_earlier_than(event))
     return earlier_delivery.exists() or earlier_undispatched.exists()
@@ -276,10 +196,13 @@ def _claim(delivery_id: int, now: datetime):
     return delivery, attempt
 
 
-def _send(delivery: WebhookDelivery) -> tuple[net.Response, bool]:
+def _send(delivery: WebhookDelivery, now: datetime) -> tuple[net.Response, bool]:
     """The POST, outside any transaction; (response, refused)."""
     event, endpoint = delivery.event, delivery.endpoint
-    raw_body = signing.body(event)
+    try:
+        raw_body = formats.body(event, endpoint.event_format)
+    except LookupError as exc:  # the endpoint changed format after the fan-out
+        return net.Response(status_code=None, body=b"", error=str(exc), duration_ms=0), True
     # The receiver checks the timestamp against its own clock: it is the real time of the
     # request, whatever instant the job runs for.
     timestamp = int(time.time())
@@ -290,12 +213,7 @@ def _send(delivery: WebhookDelivery) -> tuple[net.Response, bool]:
     response = net.post(
         target,
         raw_body,
-        signing.headers(
-            event_id=str(event.pk),
-            secret=endpoint.secret,
-            timestamp=timestamp,
-            raw_body=raw_body,
-        ),
+        signing.delivery_headers(endpoint, event, raw_body, timestamp, now),
         timeout=float(getattr(settings, "COSELL_WEBHOOK_TIMEOUT_SECONDS", 5)),
         deadline=deadline_seconds(),
     )
@@ -318,7 +236,7 @@ def delivery_attempt(*, delivery_id: int, now: datetime) -> WebhookDelivery | No
     delivery, attempt = claimed
     if attempt is None:
         return delivery
-    response, refused = _send(delivery)
+    response, refused = _send(delivery, now)
     return _record(delivery, attempt, response, refused, now)
 
 

@@ -12,6 +12,11 @@ urlpatterns = [
     path("<int:endpoint_id>/edit/", views.endpoint_update, name="update"),
     path("<int:endpoint_id>/delete/", views.endpoint_delete, name="delete"),
     path(
+        "<int:endpoint_id>/rotate-secret/",
+        views.endpoint_rotate_secret,
+        name="rotate_secret",
+    ),
+    path(
         "<int:endpoint_id>/deliveries/<int:delivery_id>/resend/",
         views.delivery_resend,
         name="resend",

@@ -15,7 +15,7 @@ from cosell.core.lists import fragment, paginate
 from cosell.partners.rules import is_partner_admin
 
 from . import ping, selectors, services
-from .forms import EndpointEditForm, EndpointForm
+from .forms import EndpointEditForm, EndpointForm, RotateSecretForm
 from .models import WebhookDelivery
 
 SECRET_SESSION_KEY = "webhooks.new_secret"
@@ -47,7 +47,7 @@ def endpoint_create(request):
     if request.method == "POST" and form.is_valid():
         try:
             endpoint = services.endpoint_create(
-                partner=partner, actor=request.user, now=clock.now(), **form.cleaned_data
+                partner=partner, actor=request.user, now=clock.now(), **form.service_kwargs()
             )
         except ValidationFailed as exc:
             _form_errors(form, exc)
@@ -76,7 +76,11 @@ def _detail(request, endpoint, form=None, status=200):
         status_filter = ""
     page = paginate(deliveries, request, per_page=25)
     form = form or EndpointEditForm(
-        initial={"events": endpoint.events, "is_active": endpoint.is_active}
+        initial={
+            "event_format": endpoint.event_format,
+            "events": endpoint.events,
+            "is_active": endpoint.is_active,
+        }
     )
     context = {
         "endpoint": endpoint,
@@ -85,6 +89,9 @@ def _detail(request, endpoint, form=None, status=200):
         "status_filter": status_filter,
         "delivery_statuses": WebhookDelivery.Status.choices,
         "secret": new_secret["secret"] if new_secret else None,
+        "previous_secret_until": endpoint.previous_secret_expires_at
+        if endpoint.previous_secret_valid(clock.now())
+        else None,
     }
     if status == 200 and getattr(request, "htmx", False) and not request.htmx.boosted:
         return fragment(request, "webhooks/_deliveries.html", context)
@@ -107,7 +114,10 @@ def endpoint_update(request, endpoint_id: int):
     if form.is_valid():
         try:
             services.endpoint_update(
-                endpoint_id=endpoint.pk, actor=request.user, now=clock.now(), **form.cleaned_data
+                endpoint_id=endpoint.pk,
+                actor=request.user,
+                now=clock.now(),
+                **form.service_kwargs(),
             )
         except ValidationFailed as exc:
             _form_errors(form, exc)
@@ -157,6 +167,25 @@ def endpoint_send_test(request, endpoint_id: int):
             request, _("A test event is on its way: its delivery appears below in a moment.")
         )
     return HttpResponseRedirect(reverse("webhooks:detail", args=[endpoint.pk]))
+
+
+@login_required
+def endpoint_rotate_secret(request, endpoint_id: int):
+    """A new signing secret, shown once on the endpoint's page."""
+    _require_partner_admin(request)
+    endpoint = selectors.endpoint_get(user=request.user, endpoint_id=endpoint_id)
+    form = RotateSecretForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        endpoint = services.endpoint_rotate_secret(
+            endpoint_id=endpoint.pk,
+            actor=request.user,
+            now=clock.now(),
+            keep_previous=form.cleaned_data["keep_previous"],
+        )
+        request.session[SECRET_SESSION_KEY] = {"id": endpoint.pk, "secret": endpoint.secret}
+        messages.success(request, _("The endpoint has a new signing secret."))
+        return HttpResponseRedirect(reverse("webhooks:detail", args=[endpoint.pk]))
+    return render(request, "webhooks/rotate_secret.html", {"endpoint": endpoint, "form": form})
 
 
 @login_required

@@ -26,12 +26,13 @@ class Received:
     def event_id(self) -> str:
         return self.headers["Cosell-Event-Id"]
 
-    def signed_with(self, secret: str) -> bool:
+    def signed_with(self, secret: str, header: str = "Cosell-Signature") -> bool:
+        """The guide's check of the Cosell signature (or of ``Cosell-Signature-Previous``)."""
         timestamp = self.headers["Cosell-Timestamp"]
         expected = hmac.new(
             secret.encode(), timestamp.encode() + b"." + self.body, hashlib.sha256
         ).hexdigest()
-        return hmac.compare_digest("sha256=" + expected, self.headers["Cosell-Signature"])
+        return hmac.compare_digest("sha256=" + expected, self.headers.get(header, ""))
 
 
 @dataclass
@@ -46,8 +47,7 @@ class Receiver:
         return f"http://127.0.0.1:{self.port}/hooks/cosell?src=test"
 
 
-@pytest.fixture
-def receiver():
+def start_receiver() -> tuple[Receiver, ThreadingHTTPServer]:
     state = Receiver(port=0)
 
     class Handler(BaseHTTPRequestHandler):
@@ -68,11 +68,29 @@ def receiver():
 
     server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
     state.port = server.server_address[1]
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    yield state
-    server.shutdown()
-    server.server_close()
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    return state, server
+
+
+@pytest.fixture
+def make_receiver():
+    """Start as many receivers as a test needs; all stop at its end."""
+    servers = []
+
+    def make() -> Receiver:
+        state, server = start_receiver()
+        servers.append(server)
+        return state
+
+    yield make
+    for server in servers:
+        server.shutdown()
+        server.server_close()
+
+
+@pytest.fixture
+def receiver(make_receiver):
+    return make_receiver()
 
 
 @pytest.fixture

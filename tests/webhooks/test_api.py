@@ -126,3 +126,71 @@ def test_the_schema_documents_the_errors(admin_user):
     assert {"200", "400", "403", "404"} <= set(operation["responses"])
     resend = schema["paths"]["/api/v1/webhooks/{id}/deliveries/{delivery_id}/resend/"]["post"]
     assert {"202", "403", "404"} <= set(resend["responses"])
+
+
+def test_event_format_is_chosen_at_creation_and_checked_against_the_events(
+    partner_admin, receiver, allow_private
+):
+    client = api(partner_admin)
+    response = client.post(
+        "/api/v1/webhooks/",
+        {"url": receiver.url, "event_format": "partner_center", "events": ["referral-updated"]},
+        format="json",
+    )
+    assert response.status_code == 201, response.json()
+    assert response.json()["event_format"] == "partner_center"
+    endpoint = WebhookEndpoint.objects.get()
+    assert (endpoint.event_format, endpoint.events) == ("partner_center", ["referral-updated"])
+    # Events of the other format, or an unknown format: 400 naming the field, nothing changed.
+    for payload, field in [
+        ({"url": receiver.url, "events": ["referral-updated"]}, "events"),
+        (
+            {"url": receiver.url, "event_format": "partner_center", "events": ["lead.created"]},
+            "events",
+        ),
+        ({"url": receiver.url, "event_format": "svix", "events": ["lead.created"]}, "event_format"),
+    ]:
+        refused = client.post("/api/v1/webhooks/", payload, format="json")
+        assert refused.status_code == 400 and field in refused.json()["errors"], payload
+    url = f"/api/v1/webhooks/{endpoint.pk}/"
+    refused = client.patch(url, {"event_format": "cosell"}, format="json")
+    assert refused.status_code == 400 and "events" in refused.json()["errors"]
+    switched = client.patch(
+        url, {"event_format": "cosell", "events": ["lead.created"]}, format="json"
+    )
+    assert switched.status_code == 200
+    assert (switched.json()["event_format"], switched.json()["events"]) == (
+        "cosell",
+        ["lead.created"],
+    )
+    assert WebhookEndpoint.objects.count() == 1
+
+
+def test_rotate_secret_returns_the_new_secret_once(partner_admin, endpoint):
+    client = api(partner_admin)
+    old = endpoint.secret
+    response = client.post(f"/api/v1/webhooks/{endpoint.pk}/rotate-secret/", {}, format="json")
+    assert response.status_code == 200
+    endpoint.refresh_from_db()
+    body = response.json()
+    assert body["secret"] == endpoint.secret != old
+    assert endpoint.previous_secret == old and body["previous_secret_expires_at"]
+    assert "secret" not in client.get(f"/api/v1/webhooks/{endpoint.pk}/").json()
+    response = client.post(
+        f"/api/v1/webhooks/{endpoint.pk}/rotate-secret/", {"keep_previous": False}, format="json"
+    )
+    endpoint.refresh_from_db()
+    assert response.json()["previous_secret_expires_at"] is None
+    assert endpoint.previous_secret == ""
+    refused = client.post(
+        f"/api/v1/webhooks/{endpoint.pk}/rotate-secret/", {"keep_previous": "maybe"}, format="json"
+    )
+    assert refused.status_code == 400 and "keep_previous" in refused.json()["errors"]
+
+
+def test_another_partner_cannot_rotate_the_secret(other_partner_admin, endpoint):
+    before = endpoint.secret
+    response = api(other_partner_admin).post(f"/api/v1/webhooks/{endpoint.pk}/rotate-secret/")
+    assert response.status_code == 404
+    endpoint.refresh_from_db()
+    assert endpoint.secret == before

@@ -168,3 +168,77 @@ def test_anonymous_is_sent_to_login(db, client):
     response = client.get(reverse("webhooks:list"))
     assert response.status_code == 302
     assert reverse("login") in response["Location"]
+
+
+def test_admin_registers_a_partner_center_endpoint(
+    partner_admin, receiver, allow_private, client_for
+):
+    client = client_for(partner_admin)
+    page = client.get(reverse("webhooks:create")).content.decode()
+    assert "referral-created" in page and "partner_center" in page
+    response = client.post(
+        reverse("webhooks:create"),
+        {
+            "url": receiver.url,
+            "event_format": "partner_center",
+            "events": ["referral-created", "related-referral-updated"],
+            "is_active": "on",
+        },
+        follow=True,
+    )
+    assert response.status_code == 200
+    endpoint = WebhookEndpoint.objects.get()
+    assert endpoint.event_format == "partner_center"
+    assert endpoint.events == ["referral-created", "related-referral-updated"]
+    # Cosell's events with Partner Center's format: the form says what is wrong.
+    response = client.post(
+        reverse("webhooks:update", args=[endpoint.pk]),
+        {"event_format": "partner_center", "events": ["lead.created"], "is_active": "on"},
+    )
+    assert response.status_code == 400
+    assert "Unknown event for the format" in response.content.decode()
+    endpoint.refresh_from_db()
+    assert endpoint.events == ["referral-created", "related-referral-updated"]
+
+
+def test_an_edit_without_a_format_keeps_the_format(partner_admin, client_for, endpoint):
+    endpoint.event_format = "partner_center"
+    endpoint.events = ["referral-created"]
+    endpoint.save()
+    response = client_for(partner_admin).post(
+        reverse("webhooks:update", args=[endpoint.pk]),
+        {"events": ["referral-updated"], "is_active": "on"},
+    )
+    assert response.status_code == 302
+    endpoint.refresh_from_db()
+    assert (endpoint.event_format, endpoint.events) == ("partner_center", ["referral-updated"])
+
+
+def test_rotating_the_secret_shows_the_new_one_once(partner_admin, endpoint, client_for):
+    client = client_for(partner_admin)
+    old = endpoint.secret
+    url = reverse("webhooks:rotate_secret", args=[endpoint.pk])
+    assert client.get(url).status_code == 200
+    assert WebhookEndpoint.objects.get().secret == old  # a GET changes nothing
+    response = client.post(url, {"keep_previous": "on"}, follow=True)
+    endpoint.refresh_from_db()
+    page = response.content.decode()
+    assert endpoint.secret != old and endpoint.secret in page
+    assert "also signed with the previous secret" in page
+    again = client.get(reverse("webhooks:detail", args=[endpoint.pk])).content.decode()
+    assert endpoint.secret not in again
+    assert AuditEvent.objects.filter(verb="secret_rotated", actor=partner_admin).exists()
+
+
+def test_the_guide_documents_both_formats_and_standard_webhooks(partner_admin, client_for):
+    page = client_for(partner_admin).get(reverse("webhooks:docs")).content.decode()
+    for text in (
+        "referral-created",
+        "related-referral-updated",
+        "ResourceUri",
+        "/v1.0/engagements/referrals/",
+        "webhook-signature",
+        "from standardwebhooks import Webhook",
+        "rotate-secret",
+    ):
+        assert text in page, text
