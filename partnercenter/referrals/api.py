@@ -150,11 +150,11 @@ class ReferralsView(ReferralsBase):
     def get(self, request):
         try:
             query = odata.parse_query(request.query_params, selectable=mapping.PROPERTIES)
+            rows, total, more = selectors.referral_page(
+                user=request.user, partner_id=self.partner_id, query=query
+            )
         except odata.ODataError as exc:
             raise ValidationFailed({exc.option: [exc.message]}) from None
-        rows, total, more = selectors.referral_page(
-            user=request.user, partner_id=self.partner_id, query=query
-        )
         body = {
             "@odata.context": self._context(),
             "value": [mapping.render(k, r, request=request, select=query.select) for k, r in rows],
