@@ -119,8 +119,8 @@ def _lead_fields(partner_id: int) -> dict:
             Q(opportunity__name=v) | (no_deal & (Q(title=v) | Q(title="", customer_name=v)))
         ),
         # The CRM id is the owning partner's: it matches only on deals the caller owns.
-        "externalReferenceId": lambda v: Q(
-            opportunity__partner_id=partner_id, opportunity__crm_id=v
+        "externalReferenceId": lambda v: (
+            incoming & Q(opportunity__partner_id=partner_id, opportunity__crm_id=v)
         ),
         "status": lambda v: _choice(
             {

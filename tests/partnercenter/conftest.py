@@ -1,11 +1,14 @@
 """A partner's token, Bearer-authenticated clients and deals to read as referrals."""
 
+from datetime import timedelta
+
 import pytest
 from django.test import Client
 
+from cosell.core import clock
 from cosell.core.models import ApiToken
 from opportunities.models import Category
-from tests.opportunities.conftest import T0, make_opportunity
+from tests.opportunities.conftest import make_opportunity
 from tests.opportunities.factories import co_sell_ready_offer
 
 BASE = "/v1.0/engagements/referrals"
@@ -33,7 +36,9 @@ def offer(partner):
 
 @pytest.fixture
 def deals(partner, partner_admin, other_partner, offer):
-    """A private deal, a co-sell deal (a lead to Microsoft), a P2P deal inviting other_partner."""
+    """A private deal, a co-sell deal (a lead to Microsoft), a P2P deal inviting other_partner,
+    recorded an hour ago (their leads wait for an answer)."""
+    T0 = clock.now() - timedelta(hours=1)
     return {
         "private": make_opportunity(partner, partner_admin, now=T0, crm_id="CRM-1"),
         "cosell": make_opportunity(

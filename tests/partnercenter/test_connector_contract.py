@@ -71,9 +71,7 @@ def _ids(partner_admin, deals) -> list[str]:
     return ids
 
 
-def test_the_connector_definition_holds_against_the_portal(
-    partner_admin, deals, keep_connection
-):
+def test_the_connector_definition_holds_against_the_portal(partner_admin, deals, keep_connection):
     loaded = schemathesis.openapi.from_dict(definition())
     loaded.app = application
     headers = {"Authorization": f"Bearer {token_for(partner_admin)}"}
