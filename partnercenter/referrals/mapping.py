@@ -165,8 +165,9 @@ def _customer(deal: Opportunity, contact: dict | None) -> dict:
 
 
 def _details(deal: Opportunity) -> dict:
+    withheld = getattr(deal, "withheld", frozenset())
     return {
-        "notes": deal.notes,
+        "notes": None if "notes" in withheld else deal.notes,
         "dealValue": float(deal.value) if deal.value is not None else None,
         "currency": deal.currency or None,
         "closingDateTime": day(deal.close_date),

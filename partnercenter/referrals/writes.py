@@ -9,6 +9,7 @@ from datetime import datetime
 from django.core.exceptions import PermissionDenied
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db import transaction
+from django.http import Http404
 from django.utils.translation import gettext as _
 
 from cosell.core.errors import Conflict, InvalidTransition, PreconditionFailed, ValidationFailed
@@ -294,7 +295,7 @@ def _connect(spec, targets: list, *, user, partner: Partner, now: datetime) -> i
         else None
     )
     if deal is None:
-        raise invalid("engagementId", _("No engagement of yours has this id."))
+        raise Http404  # another partner's engagement does not exist for the caller
     if len(targets) != 1:
         raise invalid(
             "target",

@@ -312,7 +312,6 @@ def test_create_inviting_a_partner_and_a_connected_referral(api, other_partner):
         ({"consent": {"consentToContact": False}}, "consent/consentToToShareInfoWithOthers"),
         ({"campaignId": "C-1"}, "campaignId"),
         ({"target": [{"id": "nobody"}], "type": "Shared"}, "target"),
-        ({"engagementId": "999999", "type": "Shared", "target": [{"id": "msft"}]}, "engagementId"),
     ],
 )
 def test_create_refuses_naming_the_field(api, deals, changes, named):
