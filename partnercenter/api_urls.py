@@ -10,7 +10,12 @@ from django.urls import path, re_path
 
 from cosell.core.api import api_not_found
 
-from .referrals.api import ReferralRegistrationView, ReferralsView, ReferralView
+from .referrals.api import (
+    ReferralRegistrationUpdateView,
+    ReferralRegistrationView,
+    ReferralsView,
+    ReferralView,
+)
 
 REFERRAL_ID = r"(?P<id>[^/]+)"
 
@@ -24,7 +29,7 @@ urlpatterns = [
     ),
     re_path(
         rf"^referrals/{REFERRAL_ID}//$",
-        ReferralRegistrationView.as_view(),
+        ReferralRegistrationUpdateView.as_view(),
         name="pc-referral-registration-update",
     ),
     re_path(r"^.*$", api_not_found),  # last: JSON 404 for any other path of the API

@@ -146,6 +146,7 @@ class ReferralsView(ReferralsBase):
         },
         tags=[TAG],
         summary="Get all referrals",
+        operation_id="GetAllReferrals",
     )
     def get(self, request):
         try:
@@ -174,6 +175,7 @@ class ReferralsView(ReferralsBase):
         responses={200: REFERRAL, **ERRORS},
         tags=[TAG],
         summary="Create a referral",
+        operation_id="CreateReferral",
     )
     def post(self, request):
         body = self._body(dict)
@@ -192,7 +194,8 @@ class ReferralRegistrationView(ReferralsBase):
         responses={204: None, 200: REFERRAL, **ERRORS, **PRECONDITION},
         parameters=[IF_MATCH, PREFER],
         tags=[TAG],
-        summary="Create or update the referral's deal registration",
+        summary="Create a referral deal registration (add /registrations/-)",
+        operation_id="CreateDealRegistrationByReferralId",
     )
     def patch(self, request, id):
         self._get(id)  # 404 before reading the body
@@ -211,8 +214,26 @@ class ReferralRegistrationView(ReferralsBase):
         return self._respond(id, status.HTTP_204_NO_CONTENT, body=False)
 
 
+class ReferralRegistrationUpdateView(ReferralRegistrationView):
+    @extend_schema(
+        request={**PATCH_BODY},
+        responses={204: None, 200: REFERRAL, **ERRORS, **PRECONDITION},
+        parameters=[IF_MATCH, PREFER],
+        tags=[TAG],
+        summary="Update deal registration in a referral (replace /registrations/0/...)",
+        operation_id="PatchDealRegistrationByReferralId",
+    )
+    def patch(self, request, id):
+        return super().patch(request, id)
+
+
 class ReferralView(ReferralRegistrationView):
-    @extend_schema(responses={200: REFERRAL, **ERRORS}, tags=[TAG], summary="Get a referral by id")
+    @extend_schema(
+        responses={200: REFERRAL, **ERRORS},
+        tags=[TAG],
+        summary="Get a referral by id",
+        operation_id="GetReferralById",
+    )
     def get(self, request, id):
         return self._respond(id)
 
@@ -222,6 +243,7 @@ class ReferralView(ReferralRegistrationView):
         parameters=[IF_MATCH, PREFER],
         tags=[TAG],
         summary="Update specific fields in a referral (JSON Patch)",
+        operation_id="PatchReferralById",
     )
     def patch(self, request, id):
         return super().patch(request, id)
@@ -232,6 +254,7 @@ class ReferralView(ReferralRegistrationView):
         parameters=[IF_MATCH],
         tags=[TAG],
         summary="Update a referral by id (deprecated)",
+        operation_id="UpdateReferralById",
         deprecated=True,
     )
     def put(self, request, id):

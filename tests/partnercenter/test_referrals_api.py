@@ -585,3 +585,25 @@ def test_register_through_add_registrations_and_update_it(api, won_deal):
         content_type="application/json",
     )
     assert twice.status_code == 409
+
+
+def test_the_interactive_docs_show_the_referrals_api_beside_api_v1(client_for, partner_admin):
+    schema = client_for(partner_admin).get("/api/schema/?format=json").json()
+    operations = {
+        operation["operationId"]: operation
+        for path, methods in schema["paths"].items()
+        if path.startswith("/v1.0/engagements/referrals")
+        for operation in methods.values()
+    }
+    assert set(operations) == {
+        "GetAllReferrals",
+        "CreateReferral",
+        "GetReferralById",
+        "PatchReferralById",
+        "UpdateReferralById",
+        "CreateDealRegistrationByReferralId",
+        "PatchDealRegistrationByReferralId",
+    }
+    assert all(op["tags"] == ["Partner Center Referrals API"] for op in operations.values())
+    assert "/api/v1/me/" in schema["paths"]
+    assert "bearerAuth" in schema["components"]["securitySchemes"]
