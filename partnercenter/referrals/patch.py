@@ -101,6 +101,10 @@ def _registration(fields: dict, *, partial: bool) -> dict:
 def _read_one(plan: Plan, status: dict, path: str, value) -> None:
     if path in SIMPLE:
         plan.changes[SIMPLE[path]] = "" if value is None and path != "/details/dealValue" else value
+    elif path in ("/consent/consentToToShareInfoWithOthers", "/consent/consentToContact"):
+        if not isinstance(value, bool):
+            raise invalid(path, _("Give true or false."))
+        plan.changes["contact_consent"] = value
     elif path == "/details/closingDateTime":
         plan.changes["close_date"] = inputs._date(value, path)
     elif path == "/details/requirements/solutions":

@@ -607,3 +607,77 @@ def test_the_interactive_docs_show_the_referrals_api_beside_api_v1(client_for, p
     assert all(op["tags"] == ["Partner Center Referrals API"] for op in operations.values())
     assert "/api/v1/me/" in schema["paths"]
     assert "bearerAuth" in schema["components"]["securitySchemes"]
+
+
+def test_consent_and_the_customer_contact(api, deals):
+    deal = deals["private"]
+    contact = {"firstName": "Sue", "lastName": "Smith", "email": "sue@northwind.example"}
+    refused = patch(
+        api,
+        f"opportunity-{deal.pk}",
+        [{"op": "add", "path": "/customerProfile/team/-", "value": contact}],
+    )
+    assert refused.status_code == 400
+    assert "consent/consentToToShareInfoWithOthers" in refused.json()["errors"]
+    granted = patch(
+        api,
+        f"opportunity-{deal.pk}",
+        [
+            {"op": "replace", "path": "/consent/consentToToShareInfoWithOthers", "value": True},
+            {"op": "add", "path": "/customerProfile/team/-", "value": contact},
+        ],
+        Prefer="return=representation",
+    )
+    assert granted.status_code == 200, granted.content
+    assert granted.json()["customerProfile"]["team"] == [contact]
+
+
+def test_a_sellers_lead_stays_the_partners_referral_once_accepted(api, partner, seller, offer):
+    from opportunities import services
+
+    lead = services.seller_lead_send(
+        actor=seller,
+        partner_id=partner.pk,
+        offer_id=offer.pk,
+        customer_name="Tailspin",
+        customer_country="US",
+        title="Tailspin analytics",
+        now=clock.now(),
+    )
+    referral = api.get(f"{BASE}/lead-{lead.pk}").json()
+    assert (referral["qualification"], referral["direction"], referral["substatus"]) == (
+        "SalesQualified",
+        "Incoming",
+        "Pending",
+    )
+    assert referral["inviteContext"]["invitedBy"]["organizationId"] == "msft"
+    accepted = patch(
+        api, f"lead-{lead.pk}", [{"op": "replace", "path": "/status", "value": "Active"}]
+    )
+    assert accepted.status_code == 204, accepted.content
+    lead.refresh_from_db()
+    deal = lead.opportunity
+    assert deal.partner == partner
+    # One referral for the partner: the lead, now carrying its deal; no opportunity-<id> besides.
+    listed = ids(listing(api, f"$filter=engagementId eq '{deal.pk}'"))
+    assert listed == [f"lead-{lead.pk}"]
+    edited = patch(
+        api,
+        f"lead-{lead.pk}",
+        [{"op": "replace", "path": "/externalReferenceId", "value": "CRM-T"}],
+        Prefer="return=representation",
+    )
+    assert edited.status_code == 200 and edited.json()["externalReferenceId"] == "CRM-T"
+
+
+def test_the_list_costs_the_same_queries_for_more_referrals(
+    api, partner, partner_admin, deals, django_assert_max_num_queries
+):
+    from tests.opportunities.conftest import make_opportunity
+
+    with django_assert_max_num_queries(40) as few:
+        listing(api)
+    for n in range(6):
+        make_opportunity(partner, partner_admin, now=clock.now(), customer_name=f"Customer {n}")
+    with django_assert_max_num_queries(len(few.captured_queries)):
+        assert len(listing(api)["value"]) == 11
