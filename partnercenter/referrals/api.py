@@ -6,9 +6,11 @@ services (``writes``). Errors keep the portal's error shape; the status codes ar
 (400, 401, 403, 404), with 409 for a move the state refuses and 412 for a stale If-Match.
 """
 
+import re
 from urllib.parse import urlencode
 
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
 from rest_framework import permissions, status
@@ -44,10 +46,15 @@ class ReferralJSONParser(JSONParser):
 
 
 class IsPartnerMember(permissions.BasePermission):
-    message = _("The Referrals API serves partners: use a token of a partner's member.")
+    message = gettext_lazy("The Referrals API serves partners: use a token of a partner's member.")
 
     def has_permission(self, request, view):
         return request.user.partner is not None
+
+
+# Partner Center's tracing headers, echoed back when they look like the GUIDs they are.
+TRACE_HEADERS = ("MS-CorrelationId", "MS-RequestId")
+TRACE_VALUE = re.compile(r"^[A-Za-z0-9-]{1,64}$")
 
 
 class ReferralsBase(APIView):
@@ -58,6 +65,14 @@ class ReferralsBase(APIView):
     ]
     permission_classes = [permissions.IsAuthenticated, IsPartnerMember]
     parser_classes = [ReferralJSONParser]
+
+    def finalize_response(self, request, response, *args, **kwargs):
+        response = super().finalize_response(request, response, *args, **kwargs)
+        for name in TRACE_HEADERS:
+            value = request.headers.get(name, "")
+            if TRACE_VALUE.match(value):
+                response[name] = value
+        return response
 
     @property
     def partner_id(self) -> int:

@@ -21,6 +21,7 @@ from cosell.core import clock
 MAX_TOP = 100
 MAX_SKIP = 100_000
 MAX_FILTER_LENGTH = 2000
+MAX_NESTING = 16  # parentheses deep: the parser recurses once per level
 ORDERABLE = ("createdDateTime", "updatedDateTime")
 DATETIME_PROPERTIES = frozenset(ORDERABLE)
 COMPARISONS = ("eq", "ne", "gt", "ge", "lt", "le")
@@ -101,6 +102,7 @@ class _Parser:
     def __init__(self, text: str):
         self.tokens = _tokens(text)
         self.position = 0
+        self.depth = 0
 
     def peek(self):
         return self.tokens[self.position] if self.position < len(self.tokens) else (None, None)
@@ -148,8 +150,15 @@ class _Parser:
         kind, text = self.peek()
         if text == "(":
             self.take()
+            self.depth += 1
+            if self.depth > MAX_NESTING:
+                raise ODataError(
+                    "$filter",
+                    _("$filter nests parentheses more than %(max)s deep.") % {"max": MAX_NESTING},
+                )
             tree = self.disjunction()
             self.expect(")")
+            self.depth -= 1
             return tree
         if kind != "name":
             raise ODataError(

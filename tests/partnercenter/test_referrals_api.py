@@ -681,3 +681,15 @@ def test_the_list_costs_the_same_queries_for_more_referrals(
         make_opportunity(partner, partner_admin, now=clock.now(), customer_name=f"Customer {n}")
     with django_assert_max_num_queries(len(few.captured_queries)):
         assert len(listing(api)["value"]) == 11
+
+
+def test_deep_parentheses_are_a_400_not_a_crash(api, deals):
+    deep = "(" * 500 + "status eq 'New'" + ")" * 500
+    response = api.get(BASE + "?" + quote(f"$filter={deep}", safe="=&$"))
+    assert response.status_code == 400 and "$filter" in response.json()["errors"]
+
+
+def test_partner_centers_tracing_headers_come_back(api, deals):
+    response = api.get(BASE, HTTP_MS_CORRELATIONID="8a5b6c1e-0000-4000-8000-000000000001")
+    assert response["MS-CorrelationId"] == "8a5b6c1e-0000-4000-8000-000000000001"
+    assert "MS-CorrelationId" not in api.get(BASE, HTTP_MS_CORRELATIONID="bad\tvalue")
