@@ -7,7 +7,6 @@ consent and not after the lead was declined or expired, and no deal registration
 Absent values are left out (Microsoft's schema has no nulls).
 """
 
-from datetime import UTC, date, datetime
 from urllib.parse import urlencode
 
 from django.urls import reverse
@@ -15,8 +14,9 @@ from django.urls import reverse
 from opportunities.models import HelpNeeded, Lead, Opportunity
 from opportunities.rules import lead_as_seen_by, opportunity_as_seen_by
 from registrations import rules as registration_rules
-from registrations.models import DealRegistration
 
+from .formats import day, instant
+from .registration_mapping import registrations as _registrations
 from .selectors import LEAD, OPPORTUNITY, SALES_STAGES, referral_id
 
 MICROSOFT = {"organizationId": "msft", "organizationName": "Microsoft"}
@@ -40,15 +40,6 @@ HELP_CODES = {
     HelpNeeded.POST_SALES: "PostSalesCustomerSuccess",
     HelpNeeded.GENERAL: "GeneralOrOther",
 }
-REGISTRATION_STATUS = {
-    DealRegistration.State.REGISTRATION_PENDING: "RegistrationPending",
-    DealRegistration.State.APPROVED: "Approved",
-    DealRegistration.State.REVIEW_PENDING: "ReviewPending",
-    DealRegistration.State.REVIEW_PASSED: "ReviewPassed",
-    DealRegistration.State.REVIEW_FAILED: "ReviewFailed",
-    DealRegistration.State.ACTION_REQUIRED: "ActionRequired",
-    DealRegistration.State.CLOSED: "Closed",
-}
 STAGE_NAMES = {stage: name for name, stages in SALES_STAGES.items() for stage in stages}
 OPPORTUNITY_STATUS = {
     Opportunity.Status.ACTIVE: ("Active", "Accepted"),
@@ -61,16 +52,6 @@ OPPORTUNITY_STATUS = {
 def organization_id(partner) -> str:
     """A partner's ``organizationId``: its PartnerID, or ``cosell-partner-<id>`` without one."""
     return partner.partner_id or f"cosell-partner-{partner.pk}"
-
-
-def instant(value: datetime | None) -> str | None:
-    if value is None:
-        return None
-    return value.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
-
-
-def day(value: date | None) -> str | None:
-    return f"{value.isoformat()}T00:00:00Z" if value else None
 
 
 def _clean(value):
@@ -191,51 +172,6 @@ def _deal_fields(deal: Opportunity, contact: dict | None) -> dict:
         "team": _team(deal),
         "salesStage": STAGE_NAMES.get(deal.stage),
         "assistance": HELP_CODES.get(help_needed[0]) if help_needed else None,
-    }
-
-
-def _registrations(registration) -> dict:
-    if registration is None:
-        return {}
-    opportunity = registration.opportunity
-    offer = next((s for s in opportunity.solutions.all() if s.offer_id), None)
-    status = REGISTRATION_STATUS.get(registration.state, registration.state)
-    return {
-        "registrationStatus": status,
-        "registrations": [
-            {
-                "id": f"registration-{registration.pk}",
-                "registrationDateTime": instant(registration.created_at),
-                "status": status,
-                "statusReason": registration.reviewer_message or None,
-                "contract": {
-                    "value": float(registration.total_contract_value),
-                    "currency": registration.currency,
-                    "startDateTime": day(registration.contract_start_date),
-                    "endDateTime": day(registration.contract_end_date),
-                    "signDateTime": day(registration.contract_signed_date),
-                    "term": "Perpetual" if registration.perpetual else "Finite",
-                },
-                "solutionDetails": [
-                    {
-                        "id": f"offer-{offer.offer_id}" if offer else None,
-                        "name": offer.label if offer else None,
-                        "value": float(registration.solution_value),
-                        "isDeployedOnAzure": registration.deployed_on_azure,
-                        "primaryDeploymentOn": registration.tenant_type.title(),
-                        "pricingModel": "PayAsYouGo"
-                        if registration.pricing_model == "pay_as_you_go"
-                        else "Other",
-                        "marketplaceTransactionDetails": {
-                            "isMarketplaceTransacted": registration.marketplace_transaction,
-                            "marketplaceTransactionDateTime": day(
-                                registration.marketplace_transaction_date
-                            ),
-                        },
-                    }
-                ],
-            }
-        ],
     }
 
 
