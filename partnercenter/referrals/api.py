@@ -45,6 +45,12 @@ class ReferralJSONParser(JSONParser):
         return data
 
 
+class JSONPatchParser(ReferralJSONParser):
+    """RFC 6902's own media type, which JSON Patch clients may send."""
+
+    media_type = "application/json-patch+json"
+
+
 class IsPartnerMember(permissions.BasePermission):
     message = gettext_lazy("The Referrals API serves partners: use a token of a partner's member.")
 
@@ -64,7 +70,7 @@ class ReferralsBase(APIView):
         SessionAuthentication,
     ]
     permission_classes = [permissions.IsAuthenticated, IsPartnerMember]
-    parser_classes = [ReferralJSONParser]
+    parser_classes = [ReferralJSONParser, JSONPatchParser]
 
     def finalize_response(self, request, response, *args, **kwargs):
         response = super().finalize_response(request, response, *args, **kwargs)

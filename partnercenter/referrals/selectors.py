@@ -63,8 +63,11 @@ def parse_referral_id(value: str) -> tuple[str, int]:
 
 
 def _number(value, prefix: str) -> int | None:
+    """The number after ``prefix`` (which must be there), or None: nothing matches."""
     text = str(value or "")
-    if prefix and text.startswith(prefix):
+    if prefix:
+        if not text.startswith(prefix):
+            return None
         text = text[len(prefix) :]
     return int(text) if re.fullmatch(r"\d{1,12}", text) else None
 

@@ -103,6 +103,7 @@ def test_the_list_holds_one_referral_per_party(api, deals):
         ("$filter=team/any(t:t/email eq 'ADA@example.com') and type eq 'Independent'", ["private"]),
         ("$filter=createdDateTime ge {hour_ago} and createdDateTime lt {tomorrow}", ["private", "cosell", "p2p", "msft", "invite"]),  # noqa: E501
         ("$filter=salesStage eq 'Develop'", []),
+        ("$filter=id eq '1' or id eq 'opportunity-x'", []),
     ],
 )  # fmt: skip
 def test_filters(api, deals, query, expected):

@@ -360,3 +360,15 @@ def test_a_sellers_lead_stays_the_partners_referral_once_accepted(api, partner, 
         Prefer="return=representation",
     )
     assert edited.status_code == 200 and edited.json()["externalReferenceId"] == "CRM-T"
+
+
+def test_json_patchs_own_media_type_is_understood(api, deals):
+    deal = deals["private"]
+    response = api.patch(
+        f"{BASE}/opportunity-{deal.pk}",
+        json.dumps([{"op": "replace", "path": "/details/notes", "value": "via json-patch"}]),
+        content_type="application/json-patch+json",
+    )
+    assert response.status_code == 204, response.content
+    deal.refresh_from_db()
+    assert deal.notes == "via json-patch"
