@@ -7,6 +7,7 @@ from dataclasses import dataclass, field
 
 from django.utils.translation import gettext as _
 
+from cosell.core.api import flatten_errors
 from cosell.core.errors import ValidationFailed
 from opportunities.api.serializers import OpportunityCreateSerializer, OpportunityFieldsSerializer
 from registrations.api import RegistrationFormSerializer
@@ -78,13 +79,11 @@ def invalid(path: str, message: str) -> ValidationFailed:
 
 def validated(serializer) -> dict:
     if not serializer.is_valid():
-        from cosell.core.api import flatten_errors
-
         raise ValidationFailed(referral_errors(flatten_errors(serializer.errors)))
     return dict(serializer.validated_data)
 
 
-def _object(value, path: str) -> dict:
+def as_object(value, path: str) -> dict:
     if value is None:
         return {}
     if not isinstance(value, dict):
@@ -92,7 +91,7 @@ def _object(value, path: str) -> dict:
     return value
 
 
-def _list(value, path: str) -> list:
+def as_list(value, path: str) -> list:
     if value is None:
         return []
     if not isinstance(value, list):
@@ -100,7 +99,7 @@ def _list(value, path: str) -> list:
     return value
 
 
-def _date(value, path: str):
+def date_part(value, path: str):
     """A Referral date-time as the portal's date (its day, UTC)."""
     if value in (None, ""):
         return None
@@ -110,7 +109,7 @@ def _date(value, path: str):
 
 
 def solution_item(item, path: str) -> dict:
-    item = _object(item, path)
+    item = as_object(item, path)
     identifier, name = str(item.get("id") or ""), str(item.get("name") or "")
     offer = re.fullmatch(r"offer-(\d{1,12})", identifier)
     if offer:
@@ -122,12 +121,12 @@ def solution_item(item, path: str) -> dict:
 
 def contact_fields(members, path: str) -> dict:
     """The customer's team: the portal keeps one customer contact."""
-    members = _list(members, path)
+    members = as_list(members, path)
     if len(members) > 1:
         raise invalid(path, _("The portal keeps one customer contact: give at most one."))
     if not members:
         return {"contact_name": "", "contact_email": "", "contact_phone": ""}
-    member = _object(members[0], path)
+    member = as_object(members[0], path)
     name = " ".join(str(member.get(k) or "").strip() for k in ("firstName", "lastName")).strip()
     return {
         "contact_name": name,
@@ -138,8 +137,8 @@ def contact_fields(members, path: str) -> dict:
 
 def team_emails(members, path: str) -> list[str]:
     emails = []
-    for member in _list(members, path):
-        email = str(_object(member, path).get("email") or "").strip()
+    for member in as_list(members, path):
+        email = str(as_object(member, path).get("email") or "").strip()
         if not email:
             raise invalid(path, _("Name each team member by email."))
         emails.append(email)
@@ -164,8 +163,8 @@ def stage(value, path: str = "salesStage") -> str:
 
 
 def customer_fields(profile) -> dict:
-    profile = _object(profile, "customerProfile")
-    address = _object(profile.get("address"), "customerProfile/address")
+    profile = as_object(profile, "customerProfile")
+    address = as_object(profile.get("address"), "customerProfile/address")
     fields = {}
     if "name" in profile:
         fields["customer_name"] = profile.get("name") or ""
@@ -177,8 +176,8 @@ def customer_fields(profile) -> dict:
         fields["customer_country"] = str(address.get("country") or "").upper()
     if profile.get("size"):
         fields["customer_size"] = profile["size"]
-    for entry in _list(profile.get("ids"), "customerProfile/ids"):
-        entry = _object(entry, "customerProfile/ids")
+    for entry in as_list(profile.get("ids"), "customerProfile/ids"):
+        entry = as_object(entry, "customerProfile/ids")
         duns = entry.get("id") if str(entry.get("type", "")).lower() == "duns" else None
         duns = duns or entry.get("duns") or entry.get("Duns")
         if duns:
@@ -189,7 +188,7 @@ def customer_fields(profile) -> dict:
 
 
 def details_fields(details) -> tuple[dict, list | None]:
-    details = _object(details, "details")
+    details = as_object(details, "details")
     fields = {}
     if "notes" in details:
         fields["notes"] = details.get("notes") or ""
@@ -198,12 +197,12 @@ def details_fields(details) -> tuple[dict, list | None]:
     if details.get("currency"):
         fields["currency"] = details["currency"]
     if "closingDateTime" in details:
-        fields["close_date"] = _date(details["closingDateTime"], "details/closingDateTime")
-    requirements = _object(details.get("requirements"), "details/requirements")
+        fields["close_date"] = date_part(details["closingDateTime"], "details/closingDateTime")
+    requirements = as_object(details.get("requirements"), "details/requirements")
     solutions = None
     if "solutions" in requirements:
         path = "details/requirements/solutions"
-        solutions = [solution_item(item, path) for item in _list(requirements["solutions"], path)]
+        solutions = [solution_item(item, path) for item in as_list(requirements["solutions"], path)]
     return fields, solutions
 
 
@@ -230,9 +229,9 @@ def new_referral(body: dict) -> NewReferral:
     kind = body.get("type")
     if kind not in ("Independent", "Shared"):
         raise invalid("type", _("Choose Independent or Shared."))
-    targets = [_object(t, "target") for t in _list(body.get("target"), "target")]
-    consent = _object(body.get("consent"), "consent")
-    invite = _object(body.get("inviteContext"), "inviteContext")
+    targets = [as_object(t, "target") for t in as_list(body.get("target"), "target")]
+    consent = as_object(body.get("consent"), "consent")
+    invite = as_object(body.get("inviteContext"), "inviteContext")
     if invite.get("notes"):
         raise invalid("inviteContext/notes", _("The portal does not keep invitation notes."))
     fields = {"name": body.get("name") or "", **customer_fields(body.get("customerProfile"))}
@@ -310,17 +309,17 @@ def status_move(status, substatus, reason) -> tuple[str, str, str]:
 
 def registration_fields(value) -> dict:
     """``add /registrations/-``: Partner Center's deal registration as the portal's form."""
-    value = _object(value, "registrations")
+    value = as_object(value, "registrations")
     if value.get("type") not in (None, "AzureIPCoSell"):
         raise invalid("registrations/type", _("Only AzureIPCoSell registrations exist."))
-    fields = contract_fields(_object(value.get("contract"), "registrations/contract"))
-    details = _list(value.get("solutionDetails"), "registrations/solutionDetails")
+    fields = contract_fields(as_object(value.get("contract"), "registrations/contract"))
+    details = as_list(value.get("solutionDetails"), "registrations/solutionDetails")
     if len(details) != 1:
         raise invalid(
             "registrations/solutionDetails",
             _("Give one solution: the deal's offer with Azure IP co-sell incentive status."),
         )
-    fields.update(solution_fields(_object(details[0], "registrations/solutionDetails")))
+    fields.update(solution_fields(as_object(details[0], "registrations/solutionDetails")))
     fields.setdefault("perpetual", False)
     return fields
 
@@ -336,7 +335,9 @@ def contract_fields(contract: dict) -> dict:
     for key, name in names.items():
         if key in contract:
             raw = contract[key]
-            fields[name] = raw if key == "value" else _date(raw, f"registrations/contract/{key}")
+            fields[name] = (
+                raw if key == "value" else date_part(raw, f"registrations/contract/{key}")
+            )
     if "term" in contract:
         if contract["term"] not in ("Perpetual", "Finite"):
             raise invalid("registrations/contract/term", _("Choose Perpetual or Finite."))
@@ -360,14 +361,14 @@ def solution_fields(detail: dict) -> dict:
         )
     if "currency" in detail:
         fields["currency"] = detail["currency"]
-    market = _object(
+    market = as_object(
         detail.get("marketplaceTransactionDetails"),
         "registrations/solutionDetails/marketplaceTransactionDetails",
     )
     if "isMarketplaceTransacted" in market:
         fields["marketplace_transaction"] = market["isMarketplaceTransacted"]
     if "marketplaceTransactionDateTime" in market:
-        fields["marketplace_transaction_date"] = _date(
+        fields["marketplace_transaction_date"] = date_part(
             market["marketplaceTransactionDateTime"],
             "registrations/solutionDetails/marketplaceTransactionDetails/"
             "marketplaceTransactionDateTime",

@@ -76,7 +76,7 @@ def lead_etag(lead: Lead, registration=None) -> str:
     return f'"L{lead.pk}-{lead.status}-{version}{tail}"'
 
 
-def _own_deal_of_lead(lead: Lead, user):
+def own_deal_of_lead(lead: Lead, user):
     """The deal behind a lead the caller received and whose deal its partner owns (a seller's
     lead it accepted), else None."""
     partner = user.partner
@@ -89,7 +89,7 @@ def etag(kind: str, row, user) -> str:
     """The referral's current eTag (If-Match compares with it)."""
     if kind == OPPORTUNITY:
         return opportunity_etag(row, _registration(row, user))
-    deal = _own_deal_of_lead(row, user)
+    deal = own_deal_of_lead(row, user)
     return lead_etag(row, _registration(deal, user) if deal is not None else None)
 
 
@@ -235,7 +235,7 @@ def render_opportunity(opportunity: Opportunity, *, request) -> dict:
     return _clean(body)
 
 
-def _lead_status(lead: Lead, incoming: bool) -> tuple[str, str]:
+def lead_status(lead: Lead, incoming: bool) -> tuple[str, str]:
     if lead.status == Lead.Status.RECEIVED:
         return "New", "Pending" if incoming else "Received"
     if lead.status == Lead.Status.ACCEPTED and lead.opportunity_id:
@@ -273,8 +273,8 @@ def render_lead(lead: Lead, *, request) -> dict:
             "team": [],
         }
     assistance = fields.pop("assistance", None)
-    status, substatus = _lead_status(lead, incoming)
-    owned = _own_deal_of_lead(lead, user) is not None
+    status, substatus = lead_status(lead, incoming)
+    owned = own_deal_of_lead(lead, user) is not None
     if lead.receiver == Lead.Receiver.MICROSOFT:
         organization = dict(MICROSOFT)
     else:

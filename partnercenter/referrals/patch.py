@@ -106,9 +106,9 @@ def _read_one(plan: Plan, status: dict, path: str, value) -> None:
             raise invalid(path, _("Give true or false."))
         plan.changes["contact_consent"] = value
     elif path == "/details/closingDateTime":
-        plan.changes["close_date"] = inputs._date(value, path)
+        plan.changes["close_date"] = inputs.date_part(value, path)
     elif path == "/details/requirements/solutions":
-        plan.solutions = [inputs.solution_item(v, path) for v in inputs._list(value, path)]
+        plan.solutions = [inputs.solution_item(v, path) for v in inputs.as_list(value, path)]
     elif path == "/details/requirements/solutions/-":
         plan.solutions = (plan.solutions or []) + [inputs.solution_item(value, path)]
         plan.append_solutions = True

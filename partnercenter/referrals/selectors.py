@@ -62,7 +62,7 @@ def parse_referral_id(value: str) -> tuple[str, int]:
     return match.group(1), int(match.group(2))
 
 
-def _number(value, prefix: str) -> int | None:
+def number_after(value, prefix: str) -> int | None:
     """The number after ``prefix`` (which must be there), or None: nothing matches."""
     text = str(value or "")
     if prefix:
@@ -73,7 +73,7 @@ def _number(value, prefix: str) -> int | None:
 
 
 def _pk(field: str, value, prefix: str = "") -> Q:
-    number = _number(value, prefix)
+    number = number_after(value, prefix)
     return Q(**{field: number}) if number is not None else NOTHING
 
 

@@ -76,7 +76,7 @@ def _lock_and_read(*, user, partner_id: int, referral: str):
 
 
 def _own_deal(kind: str, row, user) -> Opportunity | None:
-    return row if kind == OPPORTUNITY else mapping._own_deal_of_lead(row, user)
+    return row if kind == OPPORTUNITY else mapping.own_deal_of_lead(row, user)
 
 
 def _not_yours(kind: str, row, user, partner_id: int):
@@ -184,7 +184,7 @@ def _move(status, kind: str, row, deal, *, user, partner_id: int, now: datetime)
     if kind == OPPORTUNITY:
         current = mapping.OPPORTUNITY_STATUS[row.status]
     else:
-        current = mapping._lead_status(row, row.receiver_partner_id == partner_id)
+        current = mapping.lead_status(row, row.receiver_partner_id == partner_id)
     if current == (target_status, target_sub):
         return
     refused = InvalidTransition(
@@ -288,7 +288,7 @@ def create_referral(*, user, partner: Partner, body: dict, now: datetime) -> tup
 
 
 def _connect(spec, targets: list, *, user, partner: Partner, now: datetime) -> int:
-    number = selectors._number(spec.engagement, "")
+    number = selectors.number_after(spec.engagement, "")
     deal = (
         selectors.opportunity_rows(user=user, partner_id=partner.pk).filter(pk=number).first()
         if number is not None
