@@ -305,7 +305,7 @@ def referral_page(*, user, partner_id: int, query: Query) -> tuple[list, int | N
     for index in reversed(range(len(ordering))):
         keys.sort(key=lambda key, i=index: key[2][i], reverse=ordering[index][1])
     page = keys[query.skip : query.skip + query.top]
-    more = len(keys) > query.skip + query.top
+    more = query.top > 0 and len(keys) > query.skip + query.top
     loaded = {
         kind: sources[kind].in_bulk([pk for k, pk, _v in page if k == kind])
         for kind in (OPPORTUNITY, LEAD)

@@ -146,6 +146,9 @@ def test_order_top_skip_count_select_and_next_link(api, partner, partner_admin, 
     assert all(set(r) == {"id", "status"} for r in page["value"])
     following = api.get(page["@odata.nextLink"]).json()
     assert ids(following)[0] == oldest_first[2]
+    counted = listing(api, "$top=0&$count=true")
+    assert counted["value"] == [] and counted["@odata.count"] == 5
+    assert "@odata.nextLink" not in counted
     last = listing(api, "$orderby=createdDateTime asc&$top=2&$skip=4")
     assert len(last["value"]) == 1 and "@odata.nextLink" not in last
 
