@@ -273,6 +273,10 @@ def render_lead(lead: Lead, *, request) -> dict:
             "team": [],
         }
     assistance = fields.pop("assistance", None)
+    if incoming and lead.status != Lead.Status.ACCEPTED:
+        # The deal's people are for those on it: an invitation not (or no longer) accepted
+        # shows the deal as the lead shares it, as /api/v1's lead does.
+        fields["team"] = []
     status, substatus = lead_status(lead, incoming)
     owned = own_deal_of_lead(lead, user) is not None
     if lead.receiver == Lead.Receiver.MICROSOFT:

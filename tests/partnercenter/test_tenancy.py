@@ -81,6 +81,7 @@ def test_the_invited_partners_referral_carries_only_what_the_policy_lets_it_see(
     assert seen["customerProfile"]["team"] == [
         {"firstName": "Sue", "lastName": "Smith", "email": "sue@litware.example"}
     ]
+    assert seen["team"] == []  # the owner's people, before the invitation is accepted
     assert "owner's private notes" not in json.dumps(seen)
     assert "1 Secret Road" not in json.dumps(seen) and "CRM-3" not in json.dumps(seen)
     # The owner sees all of its deal.
