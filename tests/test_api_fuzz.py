@@ -52,7 +52,10 @@ def _schema():
 
 
 def _operations():
-    return [result.ok() for result in _schema().get_all_operations()]
+    # Partner Center's Referrals API (/v1.0/) is fuzzed against Microsoft's own definition of
+    # it, the test of record: tests/partnercenter/test_connector_contract.py.
+    operations = [result.ok() for result in _schema().get_all_operations()]
+    return [op for op in operations if not op.path.startswith("/v1.0/")]
 
 
 def token_for(user) -> str:
@@ -176,6 +179,8 @@ def _sample(document: dict, schema: dict, *, bad: bool):
 
 def _write_operations(document: dict):
     for path, methods in document["paths"].items():
+        if path.startswith("/v1.0/"):
+            continue  # the Referrals API: tests/partnercenter/test_connector_contract.py
         for method, operation in methods.items():
             if method not in ("post", "put", "patch"):
                 continue

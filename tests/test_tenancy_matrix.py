@@ -165,6 +165,11 @@ MATRIX = {
     "api-registration-exception-deny": (X, lambda w: {"pk": w[X].pk}, ["post"]),
     "api-webhook-deliveries": ("endpoint", lambda w: {"pk": w["endpoint"].pk}, ["get"]),
     "api-webhook-rotate-secret": ("endpoint", lambda w: {"pk": w["endpoint"].pk}, ["post"]),
+    # Partner Center's Referrals API (tried with every referral of ``partner``: its deals and
+    # its leads both ways)
+    "pc-referral": ("referral_ids", None, ["get", "patch", "put"]),
+    "pc-referral-registration": ("referral_ids", None, ["patch"]),
+    "pc-referral-registration-update": ("referral_ids", None, ["patch"]),
     "api-webhook-delivery-resend": (
         "delivery",
         lambda w: {"pk": w["endpoint"].pk, "delivery_id": w["delivery"].pk},
@@ -350,8 +355,21 @@ def world(partner, partner_admin, partner_user, settings, tmp_path):
     exception_request = ExceptionRequest.objects.create(
         opportunity=opportunities[0], reason="Zanzibar exception", created_at=now
     )
+    from partnercenter.referrals import selectors as referral_selectors
+
+    referral_ids = [
+        f"opportunity-{pk}"
+        for pk in referral_selectors.opportunity_rows(
+            user=partner_admin, partner_id=partner.pk
+        ).values_list("pk", flat=True)
+    ] + [
+        f"lead-{pk}"
+        for pk in referral_selectors.lead_rows(user=partner_admin).values_list("pk", flat=True)
+    ]
+    assert len(referral_ids) >= 8
     return {
         "partner": partner,
+        "referral_ids": referral_ids,
         R: registration,
         X: exception_request,
         O: offer,
@@ -372,7 +390,9 @@ def world(partner, partner_admin, partner_user, settings, tmp_path):
 def _requests(world):
     """(route name, method, url) for every cell of the matrix."""
     for name, (key, kwargs, methods) in MATRIX.items():
-        if kwargs is None:
+        if kwargs is None and key == "referral_ids":
+            urls = [reverse(name, kwargs={"id": referral}) for referral in world[key]]
+        elif kwargs is None:
             objects = world[key]
             arg = "pk"
             urls = [reverse(name, kwargs={arg: obj.pk}) for obj in objects]
@@ -384,7 +404,7 @@ def _requests(world):
 
 
 def _send(client, method, url):
-    if url.startswith("/api/"):
+    if url.startswith(("/api/", "/v1.0/")):
         if method == "get":
             return client.get(url)
         return getattr(client, method)(
@@ -444,6 +464,7 @@ LIST_PAGES = [
     "api-me",
     "registrations:list",
     "api-registrations",
+    "pc-referrals",
 ]
 
 

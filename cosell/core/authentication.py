@@ -43,3 +43,10 @@ class TokenAuthentication(authentication.BaseAuthentication):
 
     def authenticate_header(self, request):
         return self.keyword
+
+
+class BearerTokenAuthentication(TokenAuthentication):
+    """``Authorization: Bearer <key>``: the same tokens, as Partner Center's clients send them
+    (the Referrals API under /v1.0/engagements/)."""
+
+    keyword = "Bearer"

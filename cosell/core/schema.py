@@ -28,6 +28,19 @@ class TokenAuthenticationScheme(OpenApiAuthenticationExtension):
         }
 
 
+class BearerTokenAuthenticationScheme(OpenApiAuthenticationExtension):
+    target_class = "cosell.core.authentication.BearerTokenAuthentication"
+    name = "bearerAuth"
+
+    def get_security_definition(self, auto_schema):
+        return {
+            "type": "http",
+            "scheme": "bearer",
+            "description": "`Bearer <key>`: the portal's API tokens, as Partner Center's "
+            "clients send them (the Referrals API).",
+        }
+
+
 ERROR_REF = {"$ref": "#/components/schemas/Error"}
 ERROR_SCHEMA = {
     "type": "object",
