@@ -3,10 +3,11 @@
 Partner Center keeps one referral per party of an engagement. In the portal:
 
 - the engagement is the opportunity: ``engagementId`` is ``str(opportunity.pk)``;
-- the owner's referral is the opportunity itself: its id is ``str(opportunity.pk)`` ("42");
+- the owner's referral is the opportunity itself: its id is ``"opportunity-"`` and the
+  opportunity's pk ("opportunity-42");
 - every lead is the referral of its receiving party (Microsoft's side of a deal shared with
   Microsoft, an invited partner's referral, a partner's incoming referral from a Microsoft seller
-  or the marketplace): its id is ``"L"`` and the lead's pk ("L7").
+  or the marketplace): its id is ``"lead-"`` and the lead's pk ("lead-7").
 
 A lead's id does not contain its opportunity's: a lead from a Microsoft seller or the
 marketplace has no opportunity until it is accepted, and a referral's id never changes. The
@@ -17,12 +18,13 @@ functions, so the scheme lives here only.
 
 from django.conf import settings
 
-LEAD_PREFIX = "L"
+OPPORTUNITY_PREFIX = "opportunity-"
+LEAD_PREFIX = "lead-"
 REFERRALS_PATH = "/v1.0/engagements/referrals/"
 
 
 def opportunity_referral_id(opportunity_id: int) -> str:
-    return str(int(opportunity_id))
+    return f"{OPPORTUNITY_PREFIX}{int(opportunity_id)}"
 
 
 def lead_referral_id(lead_id: int) -> str:
@@ -45,10 +47,13 @@ def engagement_id_for_opportunity(opportunity) -> str:
 
 def parse_referral_id(referral_id: str) -> tuple[str, int] | None:
     """``("opportunity", pk)`` or ``("lead", pk)``; None for anything that is not one of ours."""
-    value = (referral_id or "").strip()
-    kind = "opportunity"
-    if value[:1] == LEAD_PREFIX:
-        kind, value = "lead", value[1:]
+    value = str(referral_id or "")
+    if value.startswith(OPPORTUNITY_PREFIX):
+        kind, value = "opportunity", value[len(OPPORTUNITY_PREFIX) :]
+    elif value.startswith(LEAD_PREFIX):
+        kind, value = "lead", value[len(LEAD_PREFIX) :]
+    else:
+        return None
     if not value.isascii() or not value.isdigit() or value.startswith("0") or len(value) > 18:
         return None
     return kind, int(value)

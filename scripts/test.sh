@@ -24,6 +24,7 @@ if [ -z "${COSELL_TEST_EMBEDDED:-}" ] && ! pg_answers; then
   exec "$PY" -m cosell.embedded_db run -- "$0" "$@"
 fi
 scripts/ensure_services.sh
+"$PY" scripts/partner_center_connector.py
 "$PY" -m ruff check .
 "$PY" -m ruff format --check .
 # Two workers by default (the machines have 2 cores): each has its own test database.

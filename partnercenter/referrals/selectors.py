@@ -23,6 +23,7 @@ from django.utils.translation import gettext as _
 
 from opportunities import selectors as deal_selectors
 from opportunities.models import Lead, Opportunity, OpportunitySolution, TeamMember
+from partnercenter import ids
 
 from .odata import (
     DATETIME_PROPERTIES,
@@ -35,7 +36,6 @@ from .odata import (
 )
 
 OPPORTUNITY, LEAD = "opportunity", "lead"
-_ID = re.compile(r"^(opportunity|lead)-(\d{1,12})$")
 NOTHING = Q(pk__in=[])
 EVERYTHING = Q()
 S = Opportunity.Status
@@ -51,15 +51,16 @@ SALES_STAGES = {
 
 
 def referral_id(kind: str, pk: int) -> str:
-    return f"{kind}-{pk}"
+    """The scheme lives in ``partnercenter.ids`` (shared with the bulk CSV and the webhooks)."""
+    return ids.opportunity_referral_id(pk) if kind == OPPORTUNITY else ids.lead_referral_id(pk)
 
 
 def parse_referral_id(value: str) -> tuple[str, int]:
     """``opportunity-12`` -> (opportunity, 12); anything else is no referral (404)."""
-    match = _ID.match(str(value or ""))
-    if match is None:
+    parsed = ids.parse_referral_id(value)
+    if parsed is None:
         raise Http404
-    return match.group(1), int(match.group(2))
+    return parsed
 
 
 def number_after(value, prefix: str) -> int | None:

@@ -88,7 +88,7 @@ def test_a_shared_deal_reaches_each_partner_as_its_own_and_related_referrals(
             opportunity_id=deal.pk, actor=partner_admin, now=clock.now(), value=75000
         )
 
-    deal_uri, lead_uri = uri(str(deal.pk)), uri(f"L{lead.pk}")
+    deal_uri, lead_uri = uri(f"opportunity-{deal.pk}"), uri(f"lead-{lead.pk}")
     owner = [(p["EventName"], p["ResourceUri"]) for p in payloads(owner_pc, owner_endpoint)]
     assert sorted(owner) == sorted(
         [
@@ -147,8 +147,8 @@ def test_a_deal_shared_with_microsoft_is_a_related_referral_and_offers_do_not_re
         )
     names = [(p["EventName"], p["ResourceUri"]) for p in payloads(receiver, endpoint)]
     assert names == [
-        ("referral-created", uri(str(deal.pk))),
-        ("related-referral-created", uri(f"L{lead.pk}")),
+        ("referral-created", uri(f"opportunity-{deal.pk}")),
+        ("related-referral-created", uri(f"lead-{lead.pk}")),
     ]
 
 
@@ -199,15 +199,18 @@ def test_a_registration_updates_the_owners_referral():
         type="deal_registration.updated", partner_id=1, data={"id": 3, "opportunity_id": 42}
     )
     notification = registration_notification(event)
-    assert (notification.name, notification.resource_uri) == ("referral-updated", uri("42"))
+    assert (notification.name, notification.resource_uri) == (
+        "referral-updated",
+        uri("opportunity-42"),
+    )
 
 
 def test_referral_ids_are_unambiguous():
-    assert ids.parse_referral_id("42") == ("opportunity", 42)
-    assert ids.parse_referral_id("L7") == ("lead", 7)
-    for bad in ("", "L", "L0", "07", "x1", "1-2", "L-1", "４２"):
+    assert ids.parse_referral_id("opportunity-42") == ("opportunity", 42)
+    assert ids.parse_referral_id("lead-7") == ("lead", 7)
+    for bad in ("", "42", "L7", "lead-", "lead-0", "opportunity-07", "x1", "lead--1", "lead-４２"):
         assert ids.parse_referral_id(bad) is None, bad
-    assert json.dumps(ids.lead_referral_id(7)) == '"L7"'
+    assert json.dumps(ids.lead_referral_id(7)) == '"lead-7"'
 
 
 def test_a_pending_delivery_without_a_partner_center_form_fails_after_a_format_switch(
