@@ -1,0 +1,205 @@
+"""Applying an import: every row or none, in one transaction.
+
+The partner's row is locked first (the lock order: partner, then opportunity), so the
+duplicate rule holds against deals recorded meanwhile; then the rows are planned again against
+the data as it is now (``imports.plan``: a reviewed dry run is never trusted) and, when no row
+fails, written. New deals are written set-based, as ``opportunity_create`` would write them
+one by one: the deals, their solutions, their owner, the audit events and the webhook events in
+a few bulk statements; a deal shared with Microsoft sends its lead through ``microsoft_lead``.
+Changes to existing deals go through ``opportunity_update``, ``opportunity_set_stage`` and
+``opportunity_close``, row by row, with all their rules.
+"""
+
+from datetime import datetime
+
+from django.core.exceptions import PermissionDenied
+from django.core.exceptions import ValidationError as DjangoValidationError
+from django.db import transaction
+from django.utils.translation import gettext as _
+
+from cosell.core import audit
+from cosell.core.errors import DomainError, ValidationFailed
+from cosell.partners.models import Partner
+from cosell.webhooks import outbox
+
+from .. import events
+from ..imports.plan import Planned, plan_import
+from ..imports.report import RowInput
+from ..models import (
+    CO_SELL_CATEGORIES,
+    DealType,
+    Opportunity,
+    OpportunitySolution,
+    Stage,
+    TeamMember,
+    normalize_customer_name,
+)
+from .deal_types import deal_type_for, microsoft_lead
+from .opportunities import (
+    EDITABLE_FIELDS,
+    opportunity_close,
+    opportunity_set_stage,
+    opportunity_update,
+)
+
+
+class _Rollback(Exception):
+    pass
+
+
+def opportunities_import_apply(
+    *, partner: Partner, actor, now: datetime, rows: list[RowInput], progress=None
+) -> tuple[list[Planned], bool]:
+    """Plan ``rows`` under the partner's lock and, when none fails, write them all; returns
+    (the plan, whether it was written). Any failure while writing rolls everything back and is
+    reported on its row."""
+    planned: list[Planned] = []
+    try:
+        with transaction.atomic():
+            Partner.objects.select_for_update().filter(pk=partner.pk).first()
+            planned = plan_import(partner=partner, actor=actor, rows=rows, progress=progress)
+            if not all(item.ok for item in planned):
+                return planned, False
+            if progress is not None:
+                progress(len(planned), phase="writing")
+            _create_all(partner, actor, now, [p for p in planned if p.result.outcome == "create"])
+            for item in planned:
+                if item.result.outcome == "update":
+                    _update(item, actor=actor, now=now)
+    except _Rollback:
+        return planned, False
+    return planned, True
+
+
+def _update(item: Planned, *, actor, now: datetime) -> None:
+    opportunity_id = item.existing.pk
+    try:
+        if item.changes or item.solutions is not None:
+            opportunity_update(
+                opportunity_id=opportunity_id,
+                actor=actor,
+                now=now,
+                solutions=item.solutions,
+                **item.changes,
+            )
+        if item.stage:
+            opportunity_set_stage(
+                opportunity_id=opportunity_id, stage=item.stage, actor=actor, now=now
+            )
+        if item.close:
+            opportunity_close(
+                opportunity_id=opportunity_id,
+                outcome=item.close["outcome"],
+                reason=item.close.get("reason", ""),
+                actor=actor,
+                now=now,
+            )
+    except (DomainError, DjangoValidationError, PermissionDenied) as exc:
+        item.result.outcome = "error"
+        item.result.errors = _errors_of(exc)
+        raise _Rollback from None
+
+
+def _errors_of(exc: Exception) -> dict[str, list[str]]:
+    if isinstance(exc, ValidationFailed):
+        return exc.errors
+    if isinstance(exc, DomainError):
+        return {"non_field_errors": [exc.message]}
+    if isinstance(exc, DjangoValidationError) and hasattr(exc, "error_dict"):
+        return {k: [str(m) for m in v.messages] for k, v in exc.error_dict.items()}
+    if isinstance(exc, DjangoValidationError):
+        return {"non_field_errors": [str(m) for m in exc.messages]}
+    return {"non_field_errors": [str(exc) or _("Not allowed.")]}
+
+
+def _new_opportunity(partner, actor, now, item: Planned) -> tuple[Opportunity, list]:
+    fields = dict(item.create)
+    category = fields.pop("category")
+    solutions = fields.pop("solutions", None) or []
+    share = fields.pop("share_with_microsoft", True)
+    deal_type = fields.pop("deal_type", "") or ""
+    if deal_type == DealType.PARTNER_LED:
+        share = True
+    category, deal_type = deal_type_for(category, fields.get("help_needed"), share)
+    opportunity = Opportunity(
+        partner=partner,
+        category=category,
+        deal_type=deal_type,
+        stage=item.stage or Stage.CREATED,
+        created_by=actor if actor is not None and actor.is_authenticated else None,
+        created_at=now,
+        updated_at=now,
+        **{name: value for name, value in fields.items() if name in EDITABLE_FIELDS},
+    )
+    opportunity.customer_name_normalized = normalize_customer_name(opportunity.customer_name)
+    offers = sorted({int(s["offer_id"]) for s in solutions if s.get("offer_id") is not None})
+    cleaned = [
+        OpportunitySolution(kind=OpportunitySolution.Kind.OFFER, offer_id=pk) for pk in offers
+    ]
+    cleaned += [
+        OpportunitySolution(kind=s["kind"], name=s["name"].strip()[:200])
+        for s in solutions
+        if s.get("offer_id") is None
+    ]
+    return opportunity, cleaned
+
+
+def _create_all(partner, actor, now: datetime, items: list[Planned]) -> None:
+    if not items:
+        return
+    built = [_new_opportunity(partner, actor, now, item) for item in items]
+    opportunities = Opportunity.objects.bulk_create([opportunity for opportunity, _s in built])
+    solutions, team, audit_events = [], [], []
+    owner = actor if actor is not None and actor.is_authenticated and not actor.is_staff else None
+    for item, opportunity, (_o, cleaned) in zip(items, opportunities, built, strict=True):
+        item.result.opportunity_id = opportunity.pk
+        for solution in cleaned:
+            solution.opportunity = opportunity
+        solutions += cleaned
+        if owner is not None:
+            team.append(
+                TeamMember(
+                    opportunity=opportunity, user=owner, role=TeamMember.Role.OWNER, added_at=now
+                )
+            )
+        audit_events.append(
+            audit.build(
+                opportunity,
+                "created",
+                to=Opportunity.Status.ACTIVE,
+                actor=owner or None,
+                at=now,
+                extra={
+                    "category": opportunity.category,
+                    "deal_type": opportunity.deal_type,
+                    "invite_microsoft": False,
+                    "confirmed_duplicate": False,
+                    "import": True,
+                },
+            )
+        )
+        if opportunity.stage != Stage.CREATED:
+            audit_events.append(
+                audit.build(
+                    opportunity,
+                    "stage_changed",
+                    frm=Stage.CREATED,
+                    to=opportunity.stage,
+                    actor=owner or None,
+                    at=now,
+                )
+            )
+    OpportunitySolution.objects.bulk_create(solutions)
+    TeamMember.objects.bulk_create(team)
+    audit.bulk_record(audit_events)
+    outbox.emit_many(
+        event_type="opportunity.created",
+        items=[
+            (opportunity, events.opportunity_recipients(opportunity, invitee_ids=[]))
+            for opportunity in opportunities
+        ],
+        at=now,
+    )
+    for opportunity in opportunities:
+        if opportunity.category in CO_SELL_CATEGORIES:
+            microsoft_lead(opportunity, actor=actor, now=now)

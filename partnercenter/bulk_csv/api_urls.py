@@ -1,0 +1,3 @@
+"""API endpoints of the Partner Center bulk CSV, under /api/v1/."""
+
+urlpatterns: list = []
