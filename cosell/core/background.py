@@ -117,8 +117,10 @@ def background_job_start(
     """Record a job and queue its run after commit (through the effects table)."""
     if kind not in REGISTRY:
         raise ValueError(f"unknown background job kind {kind!r}")
-    from . import audit, tasks
+    from . import tasks
 
+    # The job row is its own record (who, when, what, the outcome): no audit event, so a dry
+    # run leaves the audit trail as it was.
     with transaction.atomic():
         job = BackgroundJob.objects.create(
             kind=kind,
@@ -128,9 +130,6 @@ def background_job_start(
             filename=(filename or "")[:200],
             options=options or {},
             created_at=now,
-        )
-        audit.record(
-            job, "queued", to=Status.QUEUED, actor=user, at=now, extra={"kind": kind, **job.options}
         )
         effects.queue(tasks.background_job_run, job.pk)
     return job
@@ -193,22 +192,18 @@ def run(job_id: int, now: datetime | None = None) -> str:
 
 
 def _finish(job, status, *, result, error="", filename="", file=b"") -> None:
-    from . import audit
-
     now = clock.now()
-    with transaction.atomic():
-        BackgroundJob.objects.filter(pk=job.pk).update(
-            status=status,
-            result=result,
-            error=error,
-            result_filename=filename[:200],
-            result_file=file,
-            progress_done=job.progress_total if status == Status.SUCCEEDED else job.progress_done,
-            progress_total=job.progress_total,
-            phase="",
-            finished_at=now,
-        )
-        audit.record(job, "finished", frm=Status.RUNNING, to=status, actor=None, at=now)
+    BackgroundJob.objects.filter(pk=job.pk).update(
+        status=status,
+        result=result,
+        error=error,
+        result_filename=filename[:200],
+        result_file=file,
+        progress_done=job.progress_total if status == Status.SUCCEEDED else job.progress_done,
+        progress_total=job.progress_total,
+        phase="",
+        finished_at=now,
+    )
 
 
 def background_job_rerun(*, job: BackgroundJob, user, now: datetime, **options) -> BackgroundJob:

@@ -17,6 +17,7 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 
 from django.utils.translation import gettext as _
+from rest_framework.exceptions import ValidationError
 
 from offers.models import CO_SELL_READY_STATUSES, Offer
 
@@ -76,19 +77,18 @@ def _serializer_errors(errors) -> dict[str, list[str]]:
 
 
 def _validate_many(serializer_class, datas: list[dict], **kwargs) -> list[tuple[dict, dict]]:
-    """(validated data, errors) per item, the serializer's fields built once."""
-    if not datas:
-        return []
-    serializer = serializer_class(data=datas, many=True, **kwargs)
-    if serializer.is_valid():
-        return [(dict(item), {}) for item in serializer.validated_data]
+    """(validated data, errors) per item: one serializer, its fields built once (building
+    them is most of a serializer's cost), run on each item."""
+    serializer = serializer_class(data={}, **kwargs)
     out = []
-    child = serializer.child
-    for data, errors in zip(datas, serializer.errors, strict=True):
-        if errors:
-            out.append(({}, _serializer_errors(errors)))
-        else:  # this row was fine; validate it alone to get its data
-            out.append((dict(child.__class__(data=data, **kwargs).run_validation(data)), {}))
+    for data in datas:
+        try:
+            out.append((dict(serializer.run_validation(data)), {}))
+        except ValidationError as exc:
+            detail = (
+                exc.detail if isinstance(exc.detail, dict) else {"non_field_errors": exc.detail}
+            )
+            out.append(({}, _serializer_errors(detail)))
     return out
 
 
