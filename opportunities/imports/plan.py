@@ -240,9 +240,6 @@ def plan_import(*, partner, actor, rows: list[RowInput], progress=None) -> list[
             result=RowResult(line=row.line, outcome="error", crm_id=row.crm_id, name=row.name),
         )
         planned.append(item)
-        if row.errors:
-            item.result.errors = dict(row.errors)
-            continue
         existing = context.visible.get(row.id) if row.id is not None else None
         if existing is None and row.crm_id:
             existing = context.by_crm_id.get(row.crm_id)
@@ -269,6 +266,13 @@ def plan_import(*, partner, actor, rows: list[RowInput], progress=None) -> list[
         _plan_create(item, data, errors, context)
         if progress is not None:
             progress(done)
+    for item in planned:
+        if item.row.errors:  # what reading the file found comes first, with the rest
+            item.result.outcome = "error"
+            item.result.errors = {**item.row.errors, **item.result.errors}
+            item.create, item.changes, item.solutions, item.stage, item.close = (
+                None, {}, None, "", None
+            )  # fmt: skip
     return planned
 
 
