@@ -18,7 +18,7 @@ import pytest
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
 
 from cosell.core import clock
-from cosell.core.models import ApiToken, AuditEvent
+from cosell.core.models import ApiToken, AuditEvent, BackgroundJob
 from cosell.partners.models import Membership, Partner
 from cosell.webhooks import services as webhook_services
 from cosell.webhooks.models import OutboxEvent, WebhookDelivery, WebhookEndpoint
@@ -159,6 +159,13 @@ MATRIX = {
     "api-registration-exception-grant": (X, lambda w: {"pk": w[X].pk}, ["post"]),
     "api-registration-exception-deny": (X, lambda w: {"pk": w[X].pk}, ["post"]),
     "api-webhook-deliveries": ("endpoint", lambda w: {"pk": w["endpoint"].pk}, ["get"]),
+    # background jobs (CSV imports): only the person who started one sees it
+    "jobs:detail": ("job", lambda w: {"job_id": w["job"].pk}, ["get"]),
+    "jobs:progress": ("job", lambda w: {"job_id": w["job"].pk}, ["get"]),
+    "jobs:file": ("job", lambda w: {"job_id": w["job"].pk}, ["get"]),
+    "jobs:apply": ("job", lambda w: {"job_id": w["job"].pk}, ["post"]),
+    "api-job": ("job", lambda w: {"pk": w["job"].pk}, ["get"]),
+    "api-job-file": ("job", lambda w: {"pk": w["job"].pk}, ["get"]),
     "api-webhook-delivery-resend": (
         "delivery",
         lambda w: {"pk": w["endpoint"].pk, "delivery_id": w["delivery"].pk},
@@ -183,6 +190,7 @@ WATCHED = [
     OutboxEvent,
     DealRegistration,
     ExceptionRequest,
+    BackgroundJob,
 ]
 
 
@@ -344,8 +352,24 @@ def world(partner, partner_admin, partner_user, settings, tmp_path):
     exception_request = ExceptionRequest.objects.create(
         opportunity=opportunities[0], reason="Zanzibar exception", created_at=now
     )
+    # A reviewed dry run of a Partner Center upload, with its answer file.
+    job = BackgroundJob.objects.create(
+        kind="partnercenter.bulk_upload",
+        user=partner_admin,
+        partner_id=partner.pk,
+        status=BackgroundJob.Status.SUCCEEDED,
+        options={"dry_run": True},
+        filename="zanzibar.csv",
+        content=b"Deal Name,Customer Name\nZanzibar,Zanzibar customer\n",
+        result={"ok": True, "dry_run": True, "applied": False, "counts": {}, "rows": []},
+        result_filename="zanzibar-processed.csv",
+        result_file=b"Errors,Deal Name,Customer Name\n,Zanzibar,Zanzibar customer\n",
+        created_at=now,
+        finished_at=now,
+    )
     return {
         "partner": partner,
+        "job": job,
         R: registration,
         X: exception_request,
         O: offer,
@@ -432,6 +456,8 @@ LIST_PAGES = [
     "api-offer-list",
     "api-opportunity-list",
     "api-opportunity-export",
+    "partnercenter:bulk_download",
+    "api-opportunity-export-partner-center",
     "api-lead-list",
     "api-lead-export",
     "api-webhooks",
