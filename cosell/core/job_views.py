@@ -7,13 +7,28 @@ from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_POST
-from drf_spectacular.utils import extend_schema
-from rest_framework import serializers
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiResponse, extend_schema
+from rest_framework import renderers, serializers
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from . import background, clock
+from .api import ErrorSerializer
 from .models import BackgroundJob
+
+NOT_FOUND = OpenApiResponse(ErrorSerializer, description="No job of yours with this id.")
+
+
+class CsvFileRenderer(renderers.BaseRenderer):
+    """Lets ``Accept: text/csv`` through to the file view (which answers its own body)."""
+
+    media_type = "text/csv"
+    format = "csv"
+    charset = "utf-8"
+
+    def render(self, data, accepted_media_type=None, renderer_context=None):
+        return data if isinstance(data, bytes) else str(data or "").encode()
 
 
 def job_links(job: BackgroundJob, request=None) -> dict:
@@ -146,7 +161,7 @@ class JobSerializer(serializers.Serializer):
 class JobView(APIView):
     """A background job you started: its status, progress and, when finished, its report."""
 
-    @extend_schema(responses={200: JobSerializer}, tags=["jobs"])
+    @extend_schema(responses={200: JobSerializer, 404: NOT_FOUND}, tags=["jobs"])
     def get(self, request, pk: int):
         job = background.job_get(user=request.user, job_id=pk)
         return Response(job_data(job, request))
@@ -155,7 +170,15 @@ class JobView(APIView):
 class JobFileView(APIView):
     """The file a finished job answered with (an upload with its Errors column filled)."""
 
-    @extend_schema(responses={(200, "text/csv"): bytes}, tags=["jobs"])
+    renderer_classes = [renderers.JSONRenderer, CsvFileRenderer]
+
+    @extend_schema(
+        responses={
+            (200, "text/csv"): OpenApiResponse(OpenApiTypes.STR, description="CSV, UTF-8."),
+            404: NOT_FOUND,
+        },
+        tags=["jobs"],
+    )
     def get(self, request, pk: int):
         job = background.job_get(user=request.user, job_id=pk)
         return _file_response(job)

@@ -35,7 +35,7 @@ class PartnerCenterExportView(APIView):
     renderer_classes = CSV_RENDERERS
 
     @extend_schema(
-        responses={(200, "text/csv"): CSV_FILE, 400: ErrorSerializer},
+        responses={(200, "text/csv"): CSV_FILE, 400: ErrorSerializer, 403: ErrorSerializer},
         tags=["opportunities"],
         description="The opportunities the list would show (same filters, at most 5,000) in "
         "Partner Center's bulk CSV layout, as you may see them.",
@@ -55,11 +55,13 @@ class PartnerCenterTemplateView(APIView):
     renderer_classes = CSV_RENDERERS
 
     @extend_schema(
-        responses={(200, "text/csv"): CSV_FILE},
+        responses={(200, "text/csv"): CSV_FILE, 403: ErrorSerializer},
         tags=["opportunities"],
         description="The empty upload template in Partner Center's layout.",
     )
     def get(self, request):
+        if request.user.role == Role.NONE:
+            raise PermissionDenied
         return export.template()
 
 
