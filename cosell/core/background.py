@@ -21,7 +21,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
 from django.conf import settings
-from django.db import transaction
+from django.db import DEFAULT_DB_ALIAS, DatabaseError, connections, transaction
 from django.db.models import Q, QuerySet
 from django.http import Http404
 from django.utils.translation import gettext as _
@@ -76,13 +76,14 @@ def kind_of(job: BackgroundJob) -> Kind | None:
 
 
 class Progress:
-    """Tells the job's page how far the handler got. Written with its own UPDATE, outside the
-    handler's transaction when there is none (the dry run holds none), every ``PROGRESS_EVERY``
-    rows and at phase changes."""
+    """Tells the job's page how far the handler got, every ``PROGRESS_EVERY`` rows and at each
+    phase. Inside the handler's transaction (an apply) an UPDATE would only show at its commit,
+    so it is written through a connection of its own, in autocommit."""
 
     def __init__(self, job: BackgroundJob):
         self.job = job
         self._written = -1
+        self._side = None
 
     def __call__(self, done: int, total: int | None = None, *, phase: str | None = None) -> None:
         if total is not None:
@@ -94,14 +95,27 @@ class Progress:
         if not due:
             return
         self._written = done
-        if transaction.get_connection().in_atomic_block:
-            # Inside the handler's transaction the row would only show at its commit.
-            return
-        BackgroundJob.objects.filter(pk=self.job.pk).update(
-            progress_done=self.job.progress_done,
-            progress_total=self.job.progress_total,
-            phase=self.job.phase,
+        values = [self.job.progress_done, self.job.progress_total, self.job.phase, self.job.pk]
+        statement = (
+            "UPDATE core_backgroundjob SET progress_done = %s, progress_total = %s, phase = %s "
+            "WHERE id = %s"
         )
+        try:
+            if not transaction.get_connection().in_atomic_block:
+                with transaction.get_connection().cursor() as cursor:
+                    cursor.execute(statement, values)
+                return
+            if self._side is None:
+                self._side = connections.create_connection(DEFAULT_DB_ALIAS)
+            with self._side.cursor() as cursor:
+                cursor.execute(statement, values)
+        except DatabaseError:  # progress is a courtesy: never fail the job for it
+            log.warning("could not record the progress of job %s", self.job.pk, exc_info=True)
+
+    def close(self) -> None:
+        if self._side is not None:
+            self._side.close()
+            self._side = None
 
 
 def background_job_start(
@@ -166,10 +180,11 @@ def run(job_id: int, now: datetime | None = None) -> str:
     if job is None:
         return "skipped"
     kind = kind_of(job)
+    progress = Progress(job)
     try:
         if kind is None:
             raise RuntimeError(f"unknown background job kind {job.kind!r}")
-        outcome = kind.handler(job, Progress(job))
+        outcome = kind.handler(job, progress)
     except JobRejected as exc:
         _finish(job, Status.FAILED, result={"errors": exc.errors, "detail": exc.message})
     except Exception as exc:
@@ -188,6 +203,8 @@ def run(job_id: int, now: datetime | None = None) -> str:
             filename=outcome.filename,
             file=outcome.file,
         )
+    finally:
+        progress.close()
     return BackgroundJob.objects.values_list("status", flat=True).get(pk=job.pk)
 
 
