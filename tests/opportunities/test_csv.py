@@ -309,9 +309,7 @@ def test_too_many_rows_are_refused(client_for, partner_admin):
 def test_browser_upload_review_apply(client_for, partner, partner_admin):
     client = client_for(partner_admin)
     assert client.get("/opportunities/import/").status_code == 200
-    started = client.post(
-        "/opportunities/import/", {"file": upload(csv_text([row(crm_id="B1")]))}
-    )
+    started = client.post("/opportunities/import/", {"file": upload(csv_text([row(crm_id="B1")]))})
     assert started.status_code == 302
     job = background.BackgroundJob.objects.get()
     assert started["Location"] == f"/jobs/{job.pk}/"
@@ -355,3 +353,56 @@ def test_apply_re_validates_what_changed_since_the_review(client_for, partner, p
     applied.refresh_from_db()
     assert applied.result["counts"]["error"] == 1 and applied.result["applied"] is False
     assert Opportunity.objects.count() == 1
+
+
+def test_an_applied_import_writes_what_the_services_write(client_for, partner, partner_admin):
+    """The set-based apply writes each new deal as ``opportunity_create`` would: the deal, its
+    solutions, its owner, the audit events, the webhook event and, shared with Microsoft, its
+    lead."""
+    from opportunities.models import Lead, TeamMember
+    from tests.opportunities.factories import co_sell_ready_offer
+
+    offer = co_sell_ready_offer(partner, name="Contoso Insights", solution_areas=["data_ai"])
+    rows = [
+        row(crm_id="P-1", stage="qualified", customer_country="CN", help_needed=""),
+        row(
+            crm_id="M-1",
+            name="Co-sell deal",
+            category="microsoft",
+            customer_name="Woodgrove",
+            customer_country="US",
+            help_needed="proof_of_concept; general",
+            solutions=f"offer:{offer.pk}; microsoft:Azure",
+        ),
+    ]
+    job = api_import(client_for(partner_admin), csv_text(rows), dry_run=False)
+    assert job["result"]["applied"] is True, job["result"]
+    private = Opportunity.objects.get(crm_id="P-1")
+    assert (private.category, private.stage, private.customer_country.code) == (
+        "private",
+        "qualified",
+        "CN",
+    )
+    assert private.value == 1000 and private.currency == "CNY" and private.version == 1
+    assert [str(s) for s in private.solutions.all()] == ["Azure"]
+    co_sell = Opportunity.objects.get(crm_id="M-1")
+    assert (co_sell.category, co_sell.deal_type) == ("microsoft", "co_sell")
+    assert co_sell.help_needed == ["proof_of_concept", "general"]
+    assert [s.offer_id for s in co_sell.solutions.all()] == [offer.pk, None]
+    assert TeamMember.objects.get(opportunity=co_sell).user == partner_admin
+    [lead] = Lead.objects.filter(opportunity=co_sell)
+    assert (lead.receiver, lead.needs_answer) == ("microsoft", True)
+    verbs = sorted(
+        AuditEvent.objects.filter(
+            subject_type__model="opportunity", subject_id=str(private.pk)
+        ).values_list("verb", flat=True)
+    )
+    assert verbs == ["created", "stage_changed"]
+    assert set(
+        OutboxEvent.objects.filter(
+            subject_type="opportunities.opportunity", subject_id=str(co_sell.pk)
+        ).values_list("type", flat=True)
+    ) == {"opportunity.created"}
+    # The new deals' ids come from the table's sequence: the next deal gets a fresh one.
+    again = make_opportunity(partner, partner_admin, name="Later", customer_name="Later Inc")
+    assert again.pk > co_sell.pk > private.pk
