@@ -92,7 +92,7 @@ def measure(user, partner, reps: int = 3, log=print) -> list[dict]:
     for rep in range(reps):
         seconds, counts = _run_job(user, partner, raw, dry_run=True)
         dry.append(seconds)
-        seconds, applied = _run_job(user, partner, raw, dry_run=False)
+        seconds, _counts = _run_job(user, partner, raw, dry_run=False)
         apply.append(seconds)
         _cleanup()
         log(f"  rep {rep + 1}: dry run {dry[-1]:.2f} s {counts}, apply {apply[-1]:.2f} s")

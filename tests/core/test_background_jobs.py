@@ -15,10 +15,10 @@ from tests.support.own_redis import drain, own_redis_fixture
 pytestmark = pytest.mark.django_db
 IMPORT = "/api/v1/opportunities/import/"
 CSV = (
-    "name,customer_name,category,customer_country,solutions\n"
-    "Data platform,Northwind,private,US,microsoft:Azure\n"
-    "Analytics,Fabrikam,p2p,CN,third_party:Contoso BI\n"
-).encode()
+    b"name,customer_name,category,customer_country,solutions\n"
+    b"Data platform,Northwind,private,US,microsoft:Azure\n"
+    b"Analytics,Fabrikam,p2p,CN,third_party:Contoso BI\n"
+)
 
 
 def upload(client, content=CSV, dry_run=False):
