@@ -406,3 +406,49 @@ def test_an_applied_import_writes_what_the_services_write(client_for, partner, p
     # The new deals' ids come from the table's sequence: the next deal gets a fresh one.
     again = make_opportunity(partner, partner_admin, name="Later", customer_name="Later Inc")
     assert again.pk > co_sell.pk > private.pk
+
+
+def test_an_applied_update_writes_what_the_update_services_write(
+    client_for, partner, partner_admin, other_partner, other_partner_admin
+):
+    from opportunities import services
+
+    shared = make_opportunity(
+        partner,
+        partner_admin,
+        category=Category.P2P,
+        crm_id="U-1",
+        name="Before",
+        contact_consent=True,
+        contact_name="王小明",
+        invite_partner_ids=[other_partner.pk],
+    )
+    services.lead_accept(lead_id=shared.leads.get().pk, actor=other_partner_admin, now=clock.now())
+    shared.refresh_from_db()
+    version = shared.version
+    OutboxEvent.objects.all().delete()
+    rows = [
+        row(crm_id="U-1", name="After", stage="qualified", contact_consent="false", category="p2p")
+    ]
+    job = api_import(client_for(partner_admin), csv_text(rows), dry_run=False)
+    assert job["result"]["counts"]["update"] == 1, job["result"]
+    shared.refresh_from_db()
+    assert (shared.name, shared.stage, shared.contact_consent, shared.contact_name) == (
+        "After",
+        "qualified",
+        False,
+        "",
+    )
+    assert shared.version == version + 2  # the fields, then the stage, as the two services
+    verbs = list(
+        AuditEvent.objects.filter(subject_type__model="opportunity", subject_id=str(shared.pk))
+        .order_by("id")
+        .values_list("verb", flat=True)
+    )
+    assert verbs[-2:] == ["updated", "stage_changed"]
+    updated = AuditEvent.objects.filter(verb="updated", subject_id=str(shared.pk)).last()
+    assert "name" in updated.extra["fields"] and "contact_name" in updated.extra["fields"]
+    events = {e.partner_id: e.data for e in OutboxEvent.objects.filter(type="opportunity.updated")}
+    assert set(events) == {partner.pk, other_partner.pk}
+    assert "stage" in events[partner.pk]["changed"] and events[other_partner.pk]["name"] == "After"
+    assert "crm_id" not in events[other_partner.pk]
