@@ -88,16 +88,24 @@ def measure(user, partner, reps: int = 3, log=print) -> list[dict]:
     """Median seconds of the dry run and of the apply over ``reps`` repetitions."""
     _cleanup()
     raw = make_file()
-    dry, apply = [], []
+    changed = raw.replace(b"From the CRM", b"Changed in the CRM")
+    dry, apply, update = [], [], []
     for rep in range(reps):
         seconds, counts = _run_job(user, partner, raw, dry_run=True)
         dry.append(seconds)
         seconds, _counts = _run_job(user, partner, raw, dry_run=False)
         apply.append(seconds)
+        seconds, _counts = _run_job(user, partner, changed, dry_run=False)
+        update.append(seconds)
         _cleanup()
-        log(f"  rep {rep + 1}: dry run {dry[-1]:.2f} s {counts}, apply {apply[-1]:.2f} s")
+        log(f"  rep {rep + 1}: dry run {dry[-1]:.2f} s {counts}, apply {apply[-1]:.2f} s, "
+            f"apply of 1,000 changes {update[-1]:.2f} s")  # fmt: skip
     rows = []
-    for label, times in (("dry run", dry), ("apply", apply)):
+    for label, times in (
+        ("dry run", dry),
+        ("apply", apply),
+        ("apply, every row a change", update),
+    ):
         median = statistics.median(times)
         rows.append(
             {
