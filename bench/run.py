@@ -25,7 +25,7 @@ import threading
 import time
 from pathlib import Path
 
-from . import common
+from . import common, csv_import
 from .common import LARGE_PARTNER_ID, NOW, RESULTS, ROOT
 
 DJANGO_PORT = 8101
@@ -911,6 +911,7 @@ def main(argv: list[str] | None = None) -> int:
         job_badge_propagation(results, args.job_reps)
         reevaluate_reps = 1 if size.name == "default" else args.job_reps
         job_reevaluate(results, reevaluate_reps)
+        csv_import.csv_import(results, args.job_reps, log)
 
     log("\n" + results.table())
     log(f"\nthroughput: portal {portal_load['rps']} req/s, {portal_load['errors']} errors "

@@ -5,6 +5,7 @@ from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitVie
 
 from cosell.core.api import ObtainTokenView, api_not_found
 from cosell.core.health import healthz
+from cosell.core.job_views import JobFileView, JobView
 from cosell.partners import views as partner_views
 from cosell.partners.api import MeView, PartnerDetailView
 
@@ -15,6 +16,9 @@ api_v1 = [
     path("auth/token/", ObtainTokenView.as_view(), name="api-token"),
     path("me/", MeView.as_view(), name="api-me"),
     path("partners/<int:pk>/", PartnerDetailView.as_view(), name="api-partner"),
+    path("jobs/<int:pk>/", JobView.as_view(), name="api-job"),
+    path("jobs/<int:pk>/file/", JobFileView.as_view(), name="api-job-file"),
+    path("", include("partnercenter.bulk_csv.api_urls")),
     path("", include("offers.api")),
     path("", include("opportunities.api")),
     path("", include("registrations.api")),
@@ -44,5 +48,6 @@ urlpatterns = [
     path("webhooks/", include("cosell.webhooks.urls")),
     path("registrations/", include("registrations.urls")),
     path("partner-center/", include("partnercenter.urls")),
+    path("jobs/", include("cosell.core.job_urls")),
     path("", include("cosell.partners.urls")),
 ]

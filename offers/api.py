@@ -20,11 +20,13 @@ from rest_framework.routers import SimpleRouter
 from cosell.core import clock
 from cosell.core.api import ErrorSerializer
 from cosell.core.errors import ValidationFailed
+from cosell.core.job_views import JobSerializer
+from cosell.core.job_views import accepted as job_accepted
 from cosell.core.limits import MULTIPART_SLACK
 from cosell.core.parsers import ObjectJSONParser
 from cosell.partners.models import Partner, SolutionArea
 
-from . import selectors, services
+from . import import_jobs, selectors, services
 from .files import max_upload_bytes
 from .models import BadgeState, CoSellStatus, Offer, OfferContact, OfferDocument, OfferType
 
@@ -454,24 +456,27 @@ class ContactViewSet(
 
     @extend_schema(
         request={"multipart/form-data": ContactImportSerializer},
-        responses={201: ContactSerializer(many=True), **_errors(400, 403, 404)},
+        responses={202: JobSerializer, **_errors(400, 403, 404)},
     )
     @action(detail=False, methods=["post"], url_path="import", parser_classes=[MultiPartParser])
     def import_csv(self, request, *args, **kwargs):
-        """Import contacts from CSV: every row is checked first; any bad row changes nothing and
-        each problem is reported in ``rows`` (line, field, message)."""
+        """Import contacts from CSV as a background job: every row is checked at once (any
+        bad row: 400, each problem in ``rows`` by line, field and message, nothing started);
+        then 202 with the job's address (``Location``); the job adds them all or none."""
         offer = self.get_offer()
         _require(request, "offers.manage_offer", offer)
         upload = request.FILES.get("file")
         if upload is None:
             raise ValidationFailed({"file": [_("Choose a CSV file.")]})
-        contacts = services.offer_contacts_import(
-            offer_id=offer.pk,
-            content=upload.read(services.MAX_IMPORT_BYTES + 1),
-            actor=request.user,
-            now=clock.now(),
+        membership = request.user.membership_or_none
+        job = import_jobs.start(
+            offer=offer,
+            user=request.user,
+            partner_id=membership.partner_id if membership is not None else None,
+            raw=upload.read(services.MAX_IMPORT_BYTES + 1),
+            filename=upload.name or "",
         )
-        return Response(ContactSerializer(contacts, many=True).data, status=status.HTTP_201_CREATED)
+        return job_accepted(job, request)
 
 
 router = SimpleRouter()

@@ -19,7 +19,7 @@ class OffersConfig(AppConfig):
         from cosell.core.events import partner_figures_changed
         from cosell.partners.views import HOME_SECTIONS
 
-        from . import jobs  # noqa: F401  (registers the periodic jobs)
+        from . import import_jobs, jobs  # noqa: F401  (registers the periodic and import jobs)
         from .models import BadgeState, CoSellStatus, Offer
         from .views import home_section
 

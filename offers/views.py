@@ -5,7 +5,7 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.db.models import Q
 from django.http import FileResponse, HttpResponseRedirect
-from django.shortcuts import render
+from django.shortcuts import redirect, render
 from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils.translation import gettext as _
@@ -17,7 +17,7 @@ from cosell.core.labels import state_label
 from cosell.core.limits import MULTIPART_SLACK, max_request_bytes
 from cosell.core.lists import paginate, render_list, search_term, sort_queryset
 
-from . import selectors, services
+from . import import_jobs, selectors, services
 from .badges import next_propagation_run
 from .files import max_upload_bytes
 from .forms import (
@@ -325,24 +325,22 @@ def contacts_import(request, offer_id: int):
     form = ContactsImportForm(request.POST or None, request.FILES or None)
     problems: list[dict] = []
     if request.method == "POST" and form.is_valid():
+        upload = form.cleaned_data["file"]
+        membership = request.user.membership_or_none
         try:
-            contacts = services.offer_contacts_import(
-                offer_id=offer.pk,
-                content=form.cleaned_data["file"].read(MAX_IMPORT_BYTES + 1),
-                actor=request.user,
-                now=clock.now(),
+            job = import_jobs.start(
+                offer=offer,
+                user=request.user,
+                partner_id=membership.partner_id if membership is not None else None,
+                raw=upload.read(MAX_IMPORT_BYTES + 1),
+                filename=upload.name or "",
             )
         except CsvImportFailed as exc:
             problems = exc.rows
             form.add_error(None, _("Nothing was imported: correct the rows below and try again."))
-        except DomainError as exc:
-            form.add_error(None, exc.message)
         else:
-            messages.success(
-                request,
-                _("%(count)s contacts imported.") % {"count": len(contacts)},
-            )
-            return _detail(offer.pk)
+            # The job's page shows its progress, then how many contacts were added.
+            return redirect("jobs:detail", job.pk)
     return render(
         request,
         "offers/contacts_import.html",

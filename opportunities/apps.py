@@ -12,6 +12,7 @@ class OpportunitiesConfig(AppConfig):
 
         from . import services  # noqa: F401  (registers the periodic lead jobs)
         from .dashboard_views import home_today
+        from .imports import jobs  # noqa: F401  (registers the CSV import job)
         from .models import Category, DealType, ErrorReason, Lead, LostReason, Opportunity, Stage
 
         labels.register_states(

@@ -4,32 +4,33 @@ Export: streamed, UTF-8 with a BOM (spreadsheet programs then read Chinese text 
 EXPORT_LIMIT rows, and every cell a spreadsheet could run as a formula (starting with
 ``= + - @``, tab or carriage return) is prefixed with a single quote.
 
-Import: at most IMPORT_LIMIT rows. Each row becomes a create, or an update of the partner's own
-opportunity with the same CRM id, through the opportunity services. A dry run applies every row
-in a transaction that is always rolled back, so it reports exactly what applying would do (line
-and field of each error) and writes nothing; applying runs the same code in one transaction
-that commits only when no row failed: all or nothing.
+Import: at most IMPORT_LIMIT rows. Each row updates the deal with its ``id`` (when the importer
+may see it), else the partner's own deal with its CRM id, else creates one; a row that repeats
+a deal as it is counts as unchanged (closed deals and deals the partner was invited to too), so
+an export imports back with 0 changes. A dry run checks every row set-based (``imports.plan``)
+and writes nothing; applying checks again under the partner's lock and writes everything in
+one transaction, or nothing when a row fails (``services.imports``). Both run in the worker as
+a background job (``imports.jobs``).
 """
 
 import csv
 import io
 from collections.abc import Iterable, Iterator
-from dataclasses import dataclass, field
 from datetime import datetime
 
 from django.core.exceptions import PermissionDenied
-from django.core.exceptions import ValidationError as DjangoValidationError
-from django.db import transaction
 from django.db.models import Q, QuerySet
 from django.http import StreamingHttpResponse
 from django.utils.translation import gettext as _
 
-from cosell.core.errors import DomainError, ValidationFailed
+from cosell.core.background import JobRejected
 from cosell.partners.models import Membership
 
-from . import rules, services
-from .api.serializers import OpportunityCreateSerializer, OpportunityFieldsSerializer
-from .models import Lead, Opportunity, OpportunitySolution, Stage
+from . import rules
+from .imports.plan import plan_import
+from .imports.report import ImportReport, RowInput, RowResult  # noqa: F401  (this module's API)
+from .models import Lead, Opportunity, OpportunitySolution
+from .services.imports import opportunities_import_apply
 from .services.opportunities import EDITABLE_FIELDS
 
 EXPORT_LIMIT = 5000
@@ -240,53 +241,8 @@ def lead_filter(queryset, params) -> QuerySet[Lead]:
 # --- import ---------------------------------------------------------------------------------
 
 
-class ImportRejected(ValidationFailed):
+class ImportRejected(JobRejected):
     """The file as a whole cannot be imported (encoding, header, size)."""
-
-
-@dataclass
-class RowResult:
-    line: int
-    outcome: str  # create | update | unchanged | error
-    crm_id: str = ""
-    name: str = ""
-    opportunity_id: int | None = None
-    errors: dict[str, list[str]] = field(default_factory=dict)
-
-    def as_dict(self) -> dict:
-        return {
-            "line": self.line,
-            "outcome": self.outcome,
-            "crm_id": self.crm_id,
-            "name": self.name,
-            "opportunity_id": self.opportunity_id,
-            "errors": self.errors,
-        }
-
-
-@dataclass
-class ImportReport:
-    dry_run: bool
-    applied: bool = False
-    rows: list[RowResult] = field(default_factory=list)
-
-    @property
-    def ok(self) -> bool:
-        return all(row.outcome != "error" for row in self.rows)
-
-    def counts(self) -> dict[str, int]:
-        counts = {"create": 0, "update": 0, "unchanged": 0, "error": 0}
-        for row in self.rows:
-            counts[row.outcome] += 1
-        return counts
-
-    def as_dict(self) -> dict:
-        return {
-            "dry_run": self.dry_run,
-            "applied": self.applied,
-            "counts": self.counts(),
-            "rows": [row.as_dict() for row in self.rows],
-        }
 
 
 def decode(raw: bytes) -> str:
@@ -300,17 +256,11 @@ def decode(raw: bytes) -> str:
         raise ImportRejected({"file": [_("Save the file as CSV UTF-8.")]}) from None
 
 
-def parse(text: str) -> list[tuple[int, dict[str, str]]]:
-    """(line, {column: cell}) for each non-empty row; a whole-file problem raises
-    ImportRejected."""
+def read_rows(text: str, *, normalise=str.lower) -> tuple[list[str], list[tuple[int, list[str]]]]:
+    """(header, [(line, cells)]) of the non-empty rows, at most IMPORT_LIMIT of them."""
     reader = csv.reader(io.StringIO(text, newline=""))
     try:
-        header = [restore(h).strip().lower() for h in next(reader, [])]
-        missing = [c for c in ("name", "customer_name") if c not in header]
-        if not header or missing:
-            raise ImportRejected(
-                {"file": [_("The header row must name the columns: missing %s.") % missing]}
-            )
+        header = [normalise(restore(h).strip()) for h in next(reader, [])]
         rows = []
         line = reader.line_num + 1
         for cells in reader:
@@ -319,15 +269,33 @@ def parse(text: str) -> list[tuple[int, dict[str, str]]]:
                     raise ImportRejected(
                         {"file": [_("At most %(n)d rows per import.") % {"n": IMPORT_LIMIT}]}
                     )
-                values = {
-                    column: restore(cells[i]) if i < len(cells) else ""
-                    for i, column in enumerate(header)
-                    if column
-                }
-                rows.append((line, values))
+                rows.append((line, cells))
             line = reader.line_num + 1
     except csv.Error as exc:
         raise ImportRejected({"file": [_("Not a readable CSV file: %s") % exc]}) from None
+    return header, rows
+
+
+def parse(text: str) -> list[tuple[int, dict[str, str]]]:
+    """(line, {column: cell}) for each non-empty row; a whole-file problem raises
+    ImportRejected."""
+    header, cells_by_line = read_rows(text)
+    missing = [c for c in ("name", "customer_name") if c not in header]
+    if not header or missing:
+        raise ImportRejected(
+            {"file": [_("The header row must name the columns: missing %s.") % missing]}
+        )
+    rows = [
+        (
+            line,
+            {
+                column: restore(cells[i]) if i < len(cells) else ""
+                for i, column in enumerate(header)
+                if column
+            },
+        )
+        for line, cells in cells_by_line
+    ]
     if not rows:
         raise ImportRejected({"file": [_("The file has no rows.")]})
     return rows
@@ -383,80 +351,18 @@ def _input(values: dict[str, str]) -> dict:
     return data
 
 
-def _errors_of(exc: Exception) -> dict[str, list[str]]:
-    if isinstance(exc, ValidationFailed):
-        return exc.errors
-    if isinstance(exc, DomainError):
-        return {"non_field_errors": [exc.message]}
-    if isinstance(exc, DjangoValidationError):
-        if hasattr(exc, "error_dict"):
-            return {k: [str(m) for m in v.messages] for k, v in exc.error_dict.items()}
-        return {"non_field_errors": [str(m) for m in exc.messages]}
-    if isinstance(exc, PermissionDenied):
-        return {"non_field_errors": [str(exc) or _("Not allowed.")]}
-    raise exc
-
-
-def _serializer_errors(errors) -> dict[str, list[str]]:
-    return {
-        key: [str(m) for m in (value if isinstance(value, list) else [value])]
-        for key, value in errors.items()
-    }
-
-
-def _apply_row(line: int, values: dict[str, str], *, partner, actor, now) -> RowResult:
-    crm_id = values.get("crm_id", "").strip()
-    result = RowResult(line=line, outcome="error", crm_id=crm_id, name=values.get("name", ""))
-    data = _input(values)
-    stage = values.get("stage", "").strip()
-    if stage and stage not in Stage.values:
-        result.errors["stage"] = [_("Choose one of: %s.") % ", ".join(Stage.values)]
-        return result
-    existing = (
-        Opportunity.objects.filter(partner=partner, crm_id=crm_id).order_by("id").first()
-        if crm_id
-        else None
+def portal_row(line: int, values: dict[str, str]) -> RowInput:
+    """A row of the portal's own CSV: matched on ``id`` (when the importer sees that deal),
+    then on ``crm_id``; ``status``, ``partner`` and the times are read-only."""
+    id_cell = values.get("id", "").strip()
+    return RowInput(
+        line=line,
+        data=_input(values),
+        id=int(id_cell) if id_cell.isdigit() else None,
+        crm_id=values.get("crm_id", "").strip(),
+        name=values.get("name", ""),
+        stage=values.get("stage", "").strip(),
     )
-    if existing is None:
-        serializer = OpportunityCreateSerializer(data=data)
-        if not serializer.is_valid():
-            result.errors = _serializer_errors(serializer.errors)
-            return result
-        opportunity = services.opportunity_create(
-            partner=partner, actor=actor, now=now, **serializer.validated_data
-        )
-        result.outcome = "create"
-    else:
-        data.pop("category", None)
-        serializer = OpportunityFieldsSerializer(data=data, partial=True)
-        if not serializer.is_valid():
-            result.errors = _serializer_errors(serializer.errors)
-            return result
-        opportunity = services.opportunity_update(
-            opportunity_id=existing.pk, actor=actor, now=now, **serializer.validated_data
-        )
-        result.outcome = "update" if opportunity.version != existing.version else "unchanged"
-    if stage and stage != opportunity.stage:
-        try:
-            opportunity = services.opportunity_set_stage(
-                opportunity_id=opportunity.pk, stage=stage, actor=actor, now=now
-            )
-        except DomainError as exc:
-            raise _RowFailed({"stage": _errors_of(exc).popitem()[1]}) from None
-        if result.outcome == "unchanged":
-            result.outcome = "update"
-    result.opportunity_id = opportunity.pk
-    return result
-
-
-class _RowFailed(Exception):
-    def __init__(self, errors):
-        super().__init__(errors)
-        self.errors = errors
-
-
-class _Rollback(Exception):
-    pass
 
 
 def can_import(user, partner) -> bool:
@@ -469,43 +375,38 @@ def can_import(user, partner) -> bool:
     )
 
 
-def opportunities_import(
-    *, partner, actor, now: datetime, raw: bytes, dry_run: bool
+def run_import(
+    *, partner, actor, now: datetime, rows: list[RowInput], dry_run: bool, progress=None
 ) -> ImportReport:
-    """Import opportunities from CSV ``raw`` for ``partner`` (its admins only).
+    """Plan (dry run: no write, no lock) or apply (all or nothing) ``rows`` for ``partner``."""
+    if not can_import(actor, partner):
+        raise PermissionDenied(_("Only the partner's admins import its opportunities."))
+    if progress is not None:
+        progress(0, len(rows), phase="checking")
+    if dry_run:
+        planned, applied = (
+            plan_import(partner=partner, actor=actor, rows=rows, progress=progress),
+            False,
+        )
+    else:
+        planned, applied = opportunities_import_apply(
+            partner=partner, actor=actor, now=now, rows=rows, progress=progress
+        )
+    return ImportReport(dry_run=dry_run, applied=applied, rows=[item.result for item in planned])
 
-    Each row runs through the services in its own savepoint, so every row's outcome is known;
-    the whole import is one transaction, rolled back for a dry run or when any row failed.
+
+def opportunities_import(
+    *, partner, actor, now: datetime, raw: bytes, dry_run: bool, progress=None
+) -> ImportReport:
+    """Import opportunities from the portal's CSV ``raw`` for ``partner`` (its admins only).
+
+    The dry run checks every row set-based (``imports.plan``) and writes nothing; applying
+    checks them again under the partner's lock and writes them all in one transaction, or
+    nothing when any row fails.
     """
     if not can_import(actor, partner):
         raise PermissionDenied(_("Only the partner's admins import its opportunities."))
-    rows = parse(decode(raw))
-    report = ImportReport(dry_run=dry_run)
-    try:
-        with transaction.atomic():
-            for line, values in rows:
-                try:
-                    with transaction.atomic():
-                        report.rows.append(
-                            _apply_row(line, values, partner=partner, actor=actor, now=now)
-                        )
-                except _RowFailed as exc:
-                    report.rows.append(_failed(line, values, exc.errors))
-                except (DomainError, DjangoValidationError, PermissionDenied) as exc:
-                    report.rows.append(_failed(line, values, _errors_of(exc)))
-            if dry_run or not report.ok:
-                raise _Rollback
-            report.applied = True
-    except _Rollback:
-        pass
-    return report
-
-
-def _failed(line: int, values: dict, errors: dict) -> RowResult:
-    return RowResult(
-        line=line,
-        outcome="error",
-        crm_id=values.get("crm_id", "").strip(),
-        name=values.get("name", ""),
-        errors=errors,
+    rows = [portal_row(line, values) for line, values in parse(decode(raw))]
+    return run_import(
+        partner=partner, actor=actor, now=now, rows=rows, dry_run=dry_run, progress=progress
     )

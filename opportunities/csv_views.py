@@ -1,12 +1,10 @@
 """Browser pages for CSV: export the pipeline and the lead inbox; import opportunities.
 
-The import is upload -> review -> apply. The uploaded file stays server-side, in the session of
-the person who uploaded it, between the review and the apply; applying re-runs every row
-against the data as it is then (one transaction, all or nothing), never trusting the review.
+The import is upload -> review -> apply, each a background job in the worker (the page answers
+at once with the job's page, which shows its progress and then its report). The uploaded file
+stays server-side, in the job; applying re-runs every row against the data as it is then (one
+transaction, all or nothing), never trusting the review.
 """
-
-import base64
-import secrets
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
@@ -15,14 +13,13 @@ from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
-from cosell.core import clock
+from cosell.core.job_views import job_apply
 from cosell.core.limits import MULTIPART_SLACK, max_request_bytes
 from cosell.partners.models import Role
 
 from . import csv_io, selectors
 from .api.views import OpportunityFilter
-
-SESSION_KEY = "opportunities_csv_import"
+from .imports import jobs as import_jobs
 
 
 @login_required
@@ -62,7 +59,8 @@ def _require_importer(request):
 @login_required
 @require_http_methods(["GET", "POST"])
 def opportunities_import(request):
-    """Upload a CSV file: a dry run shows what each row would do; nothing is written yet."""
+    """Upload a CSV file: a dry run in the worker shows what each row would do (the job's page
+    shows its progress, then the report and the button to apply); nothing is written yet."""
     partner = _require_importer(request)
     context = {"limit": csv_io.IMPORT_LIMIT, "columns": csv_io.OPPORTUNITY_COLUMNS}
     if request.method == "GET":
@@ -71,58 +69,30 @@ def opportunities_import(request):
     if upload is None:
         context["error"] = _("Choose a CSV file.")
         return render(request, "opportunities/csv_import.html", context, status=400)
-    raw = upload.read(csv_io.IMPORT_MAX_BYTES + 1)
     try:
-        report = csv_io.opportunities_import(
-            partner=partner, actor=request.user, now=clock.now(), raw=raw, dry_run=True
+        job = import_jobs.start(
+            kind=import_jobs.KIND,
+            user=request.user,
+            partner=partner,
+            raw=upload.read(csv_io.IMPORT_MAX_BYTES + 1),
+            filename=upload.name or "",
+            dry_run=True,
+            check=import_jobs.check_portal_file,
         )
     except csv_io.ImportRejected as exc:
         context["error"] = " ".join(m for ms in exc.errors.values() for m in ms)
         return render(request, "opportunities/csv_import.html", context, status=400)
-    token = secrets.token_urlsafe(16)
-    request.session[SESSION_KEY] = {
-        "token": token,
-        "partner_id": partner.pk,
-        "name": upload.name[:200],
-        "content": base64.b64encode(raw).decode("ascii"),
-    }
-    return render(
-        request,
-        "opportunities/csv_review.html",
-        {"report": report, "token": token, "filename": upload.name},
-    )
+    return redirect("jobs:detail", job.pk)
 
 
 @login_required
 @require_POST
 def opportunities_import_apply(request):
-    """Apply the reviewed upload: every row again, all or nothing."""
-    partner = _require_importer(request)
-    stored = request.session.get(SESSION_KEY) or {}
-    token = request.POST.get("token", "")
-    if (
-        not token
-        or not secrets.compare_digest(str(stored.get("token", "")), token)
-        or stored.get("partner_id") != partner.pk
-    ):
+    """Apply a reviewed dry run (``job``: its id): a new job runs every row again, all or
+    nothing. The job's page posts to ``jobs:apply``; this address stays for old forms."""
+    _require_importer(request)
+    job_id = request.POST.get("job", "")
+    if not job_id.isdigit():
         messages.error(request, _("That upload is gone; upload the file again."))
         return redirect("opportunities:opportunities_import")
-    raw = base64.b64decode(stored["content"])
-    report = csv_io.opportunities_import(
-        partner=partner, actor=request.user, now=clock.now(), raw=raw, dry_run=False
-    )
-    if not report.applied:
-        # Something changed since the review: show the rows again, nothing was written.
-        return render(
-            request,
-            "opportunities/csv_review.html",
-            {"report": report, "token": token, "filename": stored.get("name", "")},
-            status=400,
-        )
-    del request.session[SESSION_KEY]
-    counts = report.counts()
-    messages.success(
-        request,
-        _("Imported: %(create)d created, %(update)d updated, %(unchanged)d unchanged.") % counts,
-    )
-    return redirect("opportunities:pipeline")
+    return job_apply(request, int(job_id))

@@ -18,7 +18,7 @@ import pytest
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
 
 from cosell.core import clock
-from cosell.core.models import ApiToken, AuditEvent
+from cosell.core.models import ApiToken, AuditEvent, BackgroundJob
 from cosell.partners.models import Membership, Partner
 from cosell.webhooks import services as webhook_services
 from cosell.webhooks.models import OutboxEvent, WebhookDelivery, WebhookEndpoint
@@ -170,6 +170,13 @@ MATRIX = {
     "pc-referral": ("referral_ids", None, ["get", "patch", "put"]),
     "pc-referral-registration": ("referral_ids", None, ["patch"]),
     "pc-referral-registration-update": ("referral_ids", None, ["patch"]),
+    # background jobs (CSV imports): only the person who started one sees it
+    "jobs:detail": ("job", lambda w: {"job_id": w["job"].pk}, ["get"]),
+    "jobs:progress": ("job", lambda w: {"job_id": w["job"].pk}, ["get"]),
+    "jobs:file": ("job", lambda w: {"job_id": w["job"].pk}, ["get"]),
+    "jobs:apply": ("job", lambda w: {"job_id": w["job"].pk}, ["post"]),
+    "api-job": ("job", lambda w: {"pk": w["job"].pk}, ["get"]),
+    "api-job-file": ("job", lambda w: {"pk": w["job"].pk}, ["get"]),
     "api-webhook-delivery-resend": (
         "delivery",
         lambda w: {"pk": w["endpoint"].pk, "delivery_id": w["delivery"].pk},
@@ -194,6 +201,7 @@ WATCHED = [
     OutboxEvent,
     DealRegistration,
     ExceptionRequest,
+    BackgroundJob,
 ]
 
 
@@ -367,8 +375,24 @@ def world(partner, partner_admin, partner_user, settings, tmp_path):
         for pk in referral_selectors.lead_rows(user=partner_admin).values_list("pk", flat=True)
     ]
     assert len(referral_ids) >= 8
+    # A reviewed dry run of a Partner Center upload, with its answer file.
+    job = BackgroundJob.objects.create(
+        kind="partnercenter.bulk_upload",
+        user=partner_admin,
+        partner_id=partner.pk,
+        status=BackgroundJob.Status.SUCCEEDED,
+        options={"dry_run": True},
+        filename="zanzibar.csv",
+        content=b"Deal Name,Customer Name\nZanzibar,Zanzibar customer\n",
+        result={"ok": True, "dry_run": True, "applied": False, "counts": {}, "rows": []},
+        result_filename="zanzibar-processed.csv",
+        result_file=b"Errors,Deal Name,Customer Name\n,Zanzibar,Zanzibar customer\n",
+        created_at=now,
+        finished_at=now,
+    )
     return {
         "partner": partner,
+        "job": job,
         "referral_ids": referral_ids,
         R: registration,
         X: exception_request,
@@ -458,6 +482,8 @@ LIST_PAGES = [
     "api-offer-list",
     "api-opportunity-list",
     "api-opportunity-export",
+    "partnercenter:bulk_download",
+    "api-opportunity-export-partner-center",
     "api-lead-list",
     "api-lead-export",
     "api-webhooks",

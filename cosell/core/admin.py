@@ -1,7 +1,7 @@
 from django.contrib import admin
 from django.utils.translation import gettext_lazy as _
 
-from .models import ApiToken, AuditEvent, PendingEffect
+from .models import ApiToken, AuditEvent, BackgroundJob, PendingEffect
 
 
 @admin.register(AuditEvent)
@@ -59,6 +59,25 @@ class PendingEffectAdmin(admin.ModelAdmin):
     list_filter = ["status", "task"]
     search_fields = ["task", "last_error"]
     readonly_fields = [f.name for f in PendingEffect._meta.fields]
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(BackgroundJob)
+class BackgroundJobAdmin(admin.ModelAdmin):
+    """CSV imports and other background jobs: for operators to look at (read-only)."""
+
+    list_display = ["id", "kind", "user", "partner_id", "status", "progress_done", "created_at"]
+    list_filter = ["status", "kind"]
+    search_fields = ["kind", "filename", "error"]
+    exclude = ["content", "result_file"]
+    readonly_fields = [
+        f.name for f in BackgroundJob._meta.fields if f.name not in ("content", "result_file")
+    ]
 
     def has_add_permission(self, request):
         return False

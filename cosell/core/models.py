@@ -143,3 +143,68 @@ class PendingEffect(models.Model):
 
     def __str__(self) -> str:
         return f"{self.task}{tuple(self.args)} ({self.status})"
+
+
+class BackgroundJob(models.Model):
+    """A long piece of work a person started (a CSV import, say), run by the worker.
+
+    The page and the API answer at once with the job's address; the job reports its progress
+    (``progress_done`` of ``progress_total``) while it runs and keeps its report (``result``)
+    and, for uploads answered with a file, that file. Only the person who started it (within
+    their partner) sees it. Queued through ``cosell.core.effects``, so it survives a broker
+    outage: the periodic job ``effects.deliver`` starts what the broker did not take.
+    """
+
+    class Status(models.TextChoices):
+        QUEUED = "queued", _("Queued")
+        RUNNING = "running", _("Running")
+        SUCCEEDED = "succeeded", _("Succeeded")
+        FAILED = "failed", _("Failed")
+
+    kind = models.CharField(_("kind"), max_length=64)
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.CASCADE,
+        related_name="background_jobs",
+        verbose_name=_("started by"),
+    )
+    # The partner the job works for (a plain id: the kernel does not depend on partners).
+    partner_id = models.PositiveIntegerField(_("partner id"), null=True, blank=True)
+    status = models.CharField(
+        _("status"), max_length=12, choices=Status.choices, default=Status.QUEUED
+    )
+    phase = models.CharField(_("phase"), max_length=24, blank=True)
+    progress_done = models.PositiveIntegerField(_("done"), default=0)
+    progress_total = models.PositiveIntegerField(_("total"), default=0)
+    options = models.JSONField(_("options"), default=dict, blank=True)
+    filename = models.CharField(_("file name"), max_length=200, blank=True)
+    content = models.BinaryField(_("uploaded file"), blank=True, default=b"")
+    result = models.JSONField(_("result"), default=dict, blank=True)
+    result_filename = models.CharField(_("result file name"), max_length=200, blank=True)
+    result_file = models.BinaryField(_("result file"), blank=True, default=b"")
+    error = models.TextField(_("error"), blank=True)
+    attempts = models.PositiveIntegerField(_("attempts"), default=0)
+    created_at = models.DateTimeField(_("created"))
+    started_at = models.DateTimeField(_("started"), null=True, blank=True)
+    finished_at = models.DateTimeField(_("finished"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("background job")
+        verbose_name_plural = _("background jobs")
+        ordering = ["-created_at", "-id"]
+        indexes = [models.Index(fields=["user", "-created_at"], name="job_user_created")]
+
+    def __str__(self) -> str:
+        return f"{self.kind} #{self.pk} ({self.status})"
+
+    @property
+    def is_finished(self) -> bool:
+        return self.status in (self.Status.SUCCEEDED, self.Status.FAILED)
+
+    @property
+    def percent(self) -> int:
+        if self.is_finished:
+            return 100
+        if not self.progress_total:
+            return 0
+        return min(100, int(100 * self.progress_done / self.progress_total))

@@ -39,3 +39,11 @@ def effects_run(effect_ids: list[int], at: str | None = None) -> dict[str, int]:
         outcome = effects.run(effect_id, now)
         outcomes[outcome] = outcomes.get(outcome, 0) + 1
     return outcomes
+
+
+@shared_task(name="cosell.core.tasks.background_job_run")
+def background_job_run(job_id: int) -> str:
+    """Run one background job (``cosell.core.background``), unless it is running or done."""
+    from . import background
+
+    return background.run(job_id)

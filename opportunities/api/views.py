@@ -11,14 +11,16 @@ from rest_framework.response import Response
 from cosell.core import clock
 from cosell.core.api import ErrorSerializer
 from cosell.core.errors import PreconditionFailed
+from cosell.core.job_views import JobSerializer
+from cosell.core.job_views import accepted as job_accepted
 from cosell.core.limits import MULTIPART_SLACK
 from cosell.core.pagination import PageNumberOrCursorPagination
 
 from .. import csv_io, selectors, services
+from ..imports import jobs as import_jobs
 from ..models import Category, Lead, Opportunity, Stage
 from .serializers import (
     CloseSerializer,
-    ImportReportSerializer,
     ImportRequestSerializer,
     InviteSerializer,
     LeadAcceptSerializer,
@@ -317,18 +319,24 @@ class OpportunityViewSet(
             )
         ],
         responses={
-            200: ImportReportSerializer,
+            202: OpenApiResponse(
+                JobSerializer,
+                description="The import runs in the background: ``Location`` is the job "
+                "(``/api/v1/jobs/{id}/``); its ``result`` is the report (``dry_run``, "
+                "``applied``, ``counts``, ``rows`` with line and field of each error).",
+            ),
             400: OpenApiResponse(
                 ErrorSerializer,
-                description="A bad file (``errors.file``), or rows with errors (the report's "
-                "``rows`` say which line and field): nothing written.",
+                description="A bad file (``errors.file``): encoding, header, more than 1,000 "
+                "rows. Nothing is started.",
             ),
             403: ERRORS[403],
         },
         tags=["opportunities"],
-        description="Import opportunities from CSV (partner admins, at most 1,000 rows): a row "
-        "whose ``crm_id`` matches one of yours updates it, any other creates one. Applying is "
-        "all or nothing.",
+        description="Import opportunities from CSV (partner admins, at most 1,000 rows) as a "
+        "background job. A row updates the deal with its ``id`` (one you can see), else yours "
+        "with its ``crm_id``, else creates one; a row that repeats a deal unchanged is "
+        "``unchanged``. Applying is all or nothing.",
     )
     @action(detail=False, methods=["post"], url_path="import", url_name="import")
     def import_csv(self, request):
@@ -347,18 +355,16 @@ class OpportunityViewSet(
                 "no",
             )
         upload = serializer.validated_data["file"]
-        report = csv_io.opportunities_import(
+        job = import_jobs.start(
+            kind=import_jobs.KIND,
+            user=request.user,
             partner=partner,
-            actor=request.user,
-            now=clock.now(),
             raw=upload.read(csv_io.IMPORT_MAX_BYTES + 1),
+            filename=upload.name or "",
             dry_run=dry_run,
+            check=import_jobs.check_portal_file,
         )
-        body = report.as_dict()
-        if report.ok:
-            return Response({"status": 200, "code": "ok", "detail": "", **body})
-        detail = f"{body['counts']['error']} rows have errors; nothing was written."
-        return Response({"status": 400, "code": "invalid", "detail": detail, **body}, status=400)
+        return job_accepted(job, request)
 
 
 class LeadViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):

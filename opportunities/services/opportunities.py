@@ -77,12 +77,17 @@ def _has_co_sell_ready_offer(partner: Partner) -> bool:
     return Offer.objects.filter(partner=partner, co_sell_status__in=CO_SELL_READY_STATUSES).exists()
 
 
-def _category_errors(partner: Partner, category: str, fields: dict) -> dict[str, list[str]]:
-    """The rules each category sets on the deal and on the partner."""
+def _category_errors(
+    partner: Partner, category: str, fields: dict, *, co_sell_ready: bool | None = None
+) -> dict[str, list[str]]:
+    """The rules each category sets on the deal and on the partner (``co_sell_ready``: the
+    partner's readiness when the caller already knows it, as a set-based import does)."""
     errors: dict[str, list[str]] = {}
     if category not in Category.values:
         return {"category": [_("Choose one of: %s.") % ", ".join(Category.values)]}
-    if category in CO_SELL_CATEGORIES and not _has_co_sell_ready_offer(partner):
+    if co_sell_ready is None and category in CO_SELL_CATEGORIES:
+        co_sell_ready = _has_co_sell_ready_offer(partner)
+    if category in CO_SELL_CATEGORIES and not co_sell_ready:
         errors["category"] = [
             _("Co-sell with Microsoft needs at least one co-sell-ready offer of yours.")
         ]

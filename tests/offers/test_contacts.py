@@ -5,8 +5,9 @@ from datetime import UTC, datetime
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 
+from cosell.core import background
 from cosell.core.errors import ValidationFailed
-from cosell.core.models import AuditEvent
+from cosell.core.models import AuditEvent, BackgroundJob
 from offers import services
 from offers.models import OfferContact
 from offers.services.contacts import CsvImportFailed
@@ -149,5 +150,26 @@ def test_the_import_page_lists_bad_rows(client_for, partner, partner_admin):
         f"/offers/{offer.pk}/contacts/import/",
         {"file": SimpleUploadedFile("contacts.csv", GOOD_CSV.encode())},
     )
-    assert response.status_code == 302
+    # The import runs in the worker: the page is the job's, and its run adds them.
+    job = BackgroundJob.objects.get()
+    assert response.status_code == 302 and response["Location"] == f"/jobs/{job.pk}/"
+    assert not offer.contacts.exists()
+    assert background.run(job.pk) == "succeeded"
+    assert offer.contacts.count() == 3
+    page = client_for(partner_admin).get(response["Location"])
+    assert b"3 created" in page.content
+
+
+def test_the_api_imports_contacts_as_a_background_job(client_for, partner, partner_admin):
+    offer = OfferFactory(partner=partner)
+    client = client_for(partner_admin)
+    response = client.post(
+        f"/api/v1/offers/{offer.pk}/contacts/import/",
+        {"file": SimpleUploadedFile("contacts.csv", GOOD_CSV.encode())},
+    )
+    assert response.status_code == 202
+    assert response.json()["kind"] == "offers.contacts_import"
+    background.run(response.json()["id"])
+    job = client.get(response["Location"]).json()
+    assert job["status"] == "succeeded" and job["result"]["counts"]["create"] == 3
     assert offer.contacts.count() == 3

@@ -7,7 +7,7 @@ import io
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 
-from cosell.core import clock
+from cosell.core import background, clock
 from cosell.core.models import AuditEvent
 from cosell.webhooks.models import OutboxEvent
 from opportunities import csv_io
@@ -52,10 +52,20 @@ def upload(content: str | bytes, name="deals.csv"):
 
 
 def api_import(client, content, dry_run: bool):
-    return client.post(
+    """Start the import: 202 with the job's address; the worker runs it; the job's resource
+    then carries the report. Returns the job's JSON (or the 400/403 response)."""
+    response = client.post(
         f"/api/v1/opportunities/import/?dry_run={'true' if dry_run else 'false'}",
         {"file": upload(content)},
     )
+    if response.status_code != 202:
+        return response
+    assert response["Location"].endswith(f"/api/v1/jobs/{response.json()['id']}/")
+    assert response.json()["status"] == "queued"
+    background.run(response.json()["id"])
+    job = client.get(response["Location"])
+    assert job.status_code == 200
+    return job.json()
 
 
 def csv_text(rows: list[dict]) -> str:
@@ -147,15 +157,15 @@ def test_round_trip_with_chinese_text(
     # Another partner imports the file into its own pipeline: every row is a create there.
     client = client_for(other_partner_admin)
     dry = api_import(client, exported, dry_run=True)
-    assert dry.status_code == 200, dry.json()["rows"]
-    assert dry.json()["counts"] == {"create": 2, "update": 0, "unchanged": 0, "error": 0}
+    assert dry["status"] == "succeeded", dry["result"]["rows"]
+    assert dry["result"]["counts"] == {"create": 2, "update": 0, "unchanged": 0, "error": 0}
     assert not Opportunity.objects.filter(partner=other_partner).exists()
     applied = api_import(client, exported, dry_run=False)
-    assert applied.status_code == 200 and applied.json()["applied"] is True
+    assert applied["result"]["applied"] is True
     after = read_rows(b"".join(client.get("/api/v1/opportunities/export/").streaming_content))
     assert sorted(before, key=str) == sorted(after, key=str)
     # Importing the same file again: matched by CRM id, nothing to change.
-    again = api_import(client, exported, dry_run=False).json()
+    again = api_import(client, exported, dry_run=False)["result"]
     assert again["counts"] == {"create": 0, "update": 0, "unchanged": 2, "error": 0}
 
 
@@ -177,11 +187,11 @@ def test_export_stops_at_5000_rows(client_for, partner, partner_admin):
 
 def test_dry_run_writes_nothing(client_for, partner, partner_admin):
     counts = (Opportunity.objects.count(), AuditEvent.objects.count(), OutboxEvent.objects.count())
-    response = api_import(
+    job = api_import(
         client_for(partner_admin), csv_text([row(), row(name="二", customer_name="南风")]), True
     )
-    assert response.status_code == 200
-    assert response.json()["counts"]["create"] == 2 and response.json()["applied"] is False
+    assert job["status"] == "succeeded"
+    assert job["result"]["counts"]["create"] == 2 and job["result"]["applied"] is False
     assert counts == (
         Opportunity.objects.count(),
         AuditEvent.objects.count(),
@@ -197,10 +207,8 @@ def test_apply_is_all_or_nothing_and_names_line_and_field(client_for, partner, p
         row(crm_id="D", solutions=""),
         row(crm_id="E", contact_name="张三"),
     ]
-    response = api_import(client_for(partner_admin), csv_text(rows), dry_run=False)
-    assert response.status_code == 400
-    body = response.json()
-    assert body["applied"] is False and body["code"] == "invalid"
+    body = api_import(client_for(partner_admin), csv_text(rows), dry_run=False)["result"]
+    assert body["applied"] is False and body["ok"] is False
     by_line = {r["line"]: r for r in body["rows"]}
     assert by_line[2]["outcome"] == "create"
     assert "category" in by_line[3]["errors"]
@@ -217,7 +225,7 @@ def test_update_by_crm_id_touches_only_your_own(
     mine = make_opportunity(partner, partner_admin, crm_id="X-1", name="Mine")
     theirs = make_opportunity(other_partner, other_partner_admin, crm_id="X-1", name="Theirs")
     rows = [row(crm_id="X-1", name="Renamed", stage="qualified")]
-    body = api_import(client_for(partner_admin), csv_text(rows), dry_run=False).json()
+    body = api_import(client_for(partner_admin), csv_text(rows), dry_run=False)["result"]
     assert body["rows"][0]["outcome"] == "update"
     assert body["rows"][0]["opportunity_id"] == mine.pk
     mine.refresh_from_db(), theirs.refresh_from_db()
@@ -266,20 +274,29 @@ def test_only_partner_admins_import(client_for, partner_user, seller, admin_user
         b"\xff\xfe\x00garbage",
         b"name,customer_name\n",
         b"foo,bar\n1,2\n",
-        b'name,customer_name\n"unclosed,x\n',
         b"\x00\x01\x02",
-        b"name,customer_name,value,close_date,customer_country,contact_consent,solutions,category\n"
-        b"a,b,-1,2026-13-45,ZZ,maybe,offer:abc;weird,p2p\n",
     ],
 )
 def test_bad_files_answer_400_never_500(client_for, partner_admin, content):
     client = client_for(partner_admin)
     response = api_import(client, content, dry_run=False)
     assert response.status_code == 400, response.content
-    body = response.json()
-    assert body.get("errors") or [r for r in body["rows"] if r["errors"]]
+    assert response.json()["errors"]["file"]
     page = client.post("/opportunities/import/", {"file": upload(content)})
-    assert page.status_code in (200, 400)
+    assert page.status_code == 400
+    assert not background.BackgroundJob.objects.exists()
+
+
+def test_bad_rows_fail_in_the_job_by_line_and_field_never_500(client_for, partner_admin):
+    content = (
+        b"name,customer_name,value,close_date,customer_country,contact_consent,solutions,category\n"
+        b"a,b,-1,2026-13-45,ZZ,maybe,offer:abc;weird,p2p\n"
+    )
+    job = api_import(client_for(partner_admin), content, dry_run=False)
+    assert job["status"] == "succeeded" and job["result"]["ok"] is False
+    [row] = job["result"]["rows"]
+    assert {"value", "close_date", "customer_country", "contact_consent"} <= set(row["errors"])
+    assert not Opportunity.objects.exists()
 
 
 def test_too_many_rows_are_refused(client_for, partner_admin):
@@ -292,28 +309,146 @@ def test_too_many_rows_are_refused(client_for, partner_admin):
 def test_browser_upload_review_apply(client_for, partner, partner_admin):
     client = client_for(partner_admin)
     assert client.get("/opportunities/import/").status_code == 200
-    review = client.post("/opportunities/import/", {"file": upload(csv_text([row(crm_id="B1")]))})
-    assert review.status_code == 200
+    started = client.post("/opportunities/import/", {"file": upload(csv_text([row(crm_id="B1")]))})
+    assert started.status_code == 302
+    job = background.BackgroundJob.objects.get()
+    assert started["Location"] == f"/jobs/{job.pk}/"
+    page = client.get(started["Location"])
+    assert page.status_code == 200 and b'hx-trigger="every 1s"' in page.content
+    background.run(job.pk)
     assert not Opportunity.objects.exists()
-    token = review.context["token"]
-    # A forged token, or another session's, applies nothing.
-    assert client.post("/opportunities/import/apply/", {"token": "x"}).status_code == 302
+    review = client.get(started["Location"])
+    assert review.context["result"]["counts"]["create"] == 1 and review.context["can_apply"]
+    assert b'hx-trigger="every 1s"' not in review.content
+    # Another job id, or one that is not a reviewed dry run, applies nothing.
+    assert client.post("/opportunities/import/apply/", {"job": "x"}).status_code == 302
     assert not Opportunity.objects.exists()
-    done = client.post("/opportunities/import/apply/", {"token": token})
-    assert done.status_code == 302 and done["Location"].endswith("/pipeline/")
+    applied = client.post(f"/jobs/{job.pk}/apply/")
+    assert applied.status_code == 302
+    apply_job = background.BackgroundJob.objects.exclude(pk=job.pk).get()
+    assert applied["Location"] == f"/jobs/{apply_job.pk}/"
+    assert apply_job.options == {"dry_run": False}
+    background.run(apply_job.pk)
     assert Opportunity.objects.get().crm_id == "B1"
-    # The token is spent.
-    assert client.post("/opportunities/import/apply/", {"token": token}).status_code == 302
+    done = client.get(applied["Location"])
+    assert done.context["result"]["applied"] is True and not done.context["can_apply"]
+    # Applying the apply job does nothing more.
+    assert client.post(f"/jobs/{apply_job.pk}/apply/").status_code == 302
+    assert background.BackgroundJob.objects.count() == 2
     assert Opportunity.objects.count() == 1
 
 
 def test_apply_re_validates_what_changed_since_the_review(client_for, partner, partner_admin):
     client = client_for(partner_admin)
-    review = client.post("/opportunities/import/", {"file": upload(csv_text([row(crm_id="R1")]))})
-    assert review.context["report"].counts()["create"] == 1
+    client.post("/opportunities/import/", {"file": upload(csv_text([row(crm_id="R1")]))})
+    review = background.BackgroundJob.objects.get()
+    background.run(review.pk)
+    review.refresh_from_db()
+    assert review.result["counts"]["create"] == 1
     # Meanwhile someone records the same deal: applying now finds the duplicate.
     make_opportunity(partner, partner_admin, name="数据平台", customer_name="北风贸易")
-    again = client.post("/opportunities/import/apply/", {"token": review.context["token"]})
-    assert again.status_code == 400
-    assert again.context["report"].counts()["error"] == 1
+    client.post(f"/jobs/{review.pk}/apply/")
+    applied = background.BackgroundJob.objects.exclude(pk=review.pk).get()
+    background.run(applied.pk)
+    applied.refresh_from_db()
+    assert applied.result["counts"]["error"] == 1 and applied.result["applied"] is False
     assert Opportunity.objects.count() == 1
+
+
+def test_an_applied_import_writes_what_the_services_write(client_for, partner, partner_admin):
+    """The set-based apply writes each new deal as ``opportunity_create`` would: the deal, its
+    solutions, its owner, the audit events, the webhook event and, shared with Microsoft, its
+    lead."""
+    from opportunities.models import Lead, TeamMember
+    from tests.opportunities.factories import co_sell_ready_offer
+
+    offer = co_sell_ready_offer(partner, name="Contoso Insights", solution_areas=["data_ai"])
+    rows = [
+        row(crm_id="P-1", stage="qualified", customer_country="CN", help_needed=""),
+        row(
+            crm_id="M-1",
+            name="Co-sell deal",
+            category="microsoft",
+            customer_name="Woodgrove",
+            customer_country="US",
+            help_needed="proof_of_concept; general",
+            solutions=f"offer:{offer.pk}; microsoft:Azure",
+        ),
+    ]
+    job = api_import(client_for(partner_admin), csv_text(rows), dry_run=False)
+    assert job["result"]["applied"] is True, job["result"]
+    private = Opportunity.objects.get(crm_id="P-1")
+    assert (private.category, private.stage, private.customer_country.code) == (
+        "private",
+        "qualified",
+        "CN",
+    )
+    assert private.value == 1000 and private.currency == "CNY" and private.version == 1
+    assert [str(s) for s in private.solutions.all()] == ["Azure"]
+    co_sell = Opportunity.objects.get(crm_id="M-1")
+    assert (co_sell.category, co_sell.deal_type) == ("microsoft", "co_sell")
+    assert co_sell.help_needed == ["proof_of_concept", "general"]
+    assert [s.offer_id for s in co_sell.solutions.all()] == [offer.pk, None]
+    assert TeamMember.objects.get(opportunity=co_sell).user == partner_admin
+    [lead] = Lead.objects.filter(opportunity=co_sell)
+    assert (lead.receiver, lead.needs_answer) == ("microsoft", True)
+    verbs = sorted(
+        AuditEvent.objects.filter(
+            subject_type__model="opportunity", subject_id=str(private.pk)
+        ).values_list("verb", flat=True)
+    )
+    assert verbs == ["created", "stage_changed"]
+    assert set(
+        OutboxEvent.objects.filter(
+            subject_type="opportunities.opportunity", subject_id=str(co_sell.pk)
+        ).values_list("type", flat=True)
+    ) == {"opportunity.created"}
+    # The new deals' ids come from the table's sequence: the next deal gets a fresh one.
+    again = make_opportunity(partner, partner_admin, name="Later", customer_name="Later Inc")
+    assert again.pk > co_sell.pk > private.pk
+
+
+def test_an_applied_update_writes_what_the_update_services_write(
+    client_for, partner, partner_admin, other_partner, other_partner_admin
+):
+    from opportunities import services
+
+    shared = make_opportunity(
+        partner,
+        partner_admin,
+        category=Category.P2P,
+        crm_id="U-1",
+        name="Before",
+        contact_consent=True,
+        contact_name="王小明",
+        invite_partner_ids=[other_partner.pk],
+    )
+    services.lead_accept(lead_id=shared.leads.get().pk, actor=other_partner_admin, now=clock.now())
+    shared.refresh_from_db()
+    version = shared.version
+    OutboxEvent.objects.all().delete()
+    rows = [
+        row(crm_id="U-1", name="After", stage="qualified", contact_consent="false", category="p2p")
+    ]
+    job = api_import(client_for(partner_admin), csv_text(rows), dry_run=False)
+    assert job["result"]["counts"]["update"] == 1, job["result"]
+    shared.refresh_from_db()
+    assert (shared.name, shared.stage, shared.contact_consent, shared.contact_name) == (
+        "After",
+        "qualified",
+        False,
+        "",
+    )
+    assert shared.version == version + 2  # the fields, then the stage, as the two services
+    verbs = list(
+        AuditEvent.objects.filter(subject_type__model="opportunity", subject_id=str(shared.pk))
+        .order_by("id")
+        .values_list("verb", flat=True)
+    )
+    assert verbs[-2:] == ["updated", "stage_changed"]
+    updated = AuditEvent.objects.filter(verb="updated", subject_id=str(shared.pk)).last()
+    assert "name" in updated.extra["fields"] and "contact_name" in updated.extra["fields"]
+    events = {e.partner_id: e.data for e in OutboxEvent.objects.filter(type="opportunity.updated")}
+    assert set(events) == {partner.pk, other_partner.pk}
+    assert "stage" in events[partner.pk]["changed"] and events[other_partner.pk]["name"] == "After"
+    assert "crm_id" not in events[other_partner.pk]

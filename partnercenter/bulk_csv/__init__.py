@@ -1,0 +1,1 @@
+"""Partner Center's bulk CSV of co-sell opportunities (download, template, upload)."""
