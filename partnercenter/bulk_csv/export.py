@@ -2,8 +2,9 @@
 as the person may see it (``rules.opportunity_as_seen_by``), and the empty upload template.
 
 Ids: the Engagement ID is the deal's id in the portal (one engagement per deal); the Referral
-ID is the id of the viewer's own referral: the deal's id for its owner, ``<deal id>-<lead id>``
-for a partner invited to it. An upload matches on the Engagement ID, then the CRM ID.
+ID is the id of the viewer's own referral, as the Referrals API and the webhooks name it
+(``partnercenter.ids``): ``opportunity-<deal id>`` for its owner, ``lead-<lead id>`` for a partner
+invited to it. An upload matches on the Engagement ID, then the CRM ID.
 """
 
 from django.db.models import Count, Prefetch, Q
@@ -18,6 +19,7 @@ from opportunities.models import (
     OpportunitySolution,
     TeamMember,
 )
+from partnercenter import ids
 
 from . import columns as c
 
@@ -89,8 +91,9 @@ def shares_with_microsoft(opportunity: Opportunity) -> bool:
 def referral_id(opportunity: Opportunity, partner_id: int | None) -> str:
     if partner_id is not None and partner_id != opportunity.partner_id:
         lead = own_lead(opportunity, partner_id)
-        return f"{opportunity.pk}-{lead.pk}" if lead is not None else str(opportunity.pk)
-    return str(opportunity.pk)
+        if lead is not None:
+            return ids.referral_id_for_lead(lead)
+    return ids.referral_id_for_opportunity(opportunity)
 
 
 def split_name(full: str) -> tuple[str, str]:

@@ -237,7 +237,7 @@ def test_invited_partner_sees_only_what_the_policy_lets_it(
     by_id = {r["Engagement ID"]: r for r in rows}
     shared = by_id[str(pipeline["p2p"].pk)]
     assert shared["CRM ID"] == "" and shared["Notes"] == ""
-    assert shared["Referral ID"].startswith(f"{pipeline['p2p'].pk}-")
+    assert shared["Referral ID"].startswith("lead-")
     assert str(pipeline["private"].pk) not in by_id
 
 
