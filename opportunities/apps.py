@@ -11,7 +11,7 @@ class OpportunitiesConfig(AppConfig):
         from cosell.partners.views import HOME_SECTIONS
 
         from . import services  # noqa: F401  (registers the periodic lead jobs)
-        from .dashboard_views import home_today
+        from .dashboard_views import home_shared_deals, home_today
         from .models import Category, DealType, ErrorReason, Lead, LostReason, Opportunity, Stage
 
         labels.register_states(
@@ -20,3 +20,5 @@ class OpportunitiesConfig(AppConfig):
         # Today's work opens every home page, before the other apps' panels.
         if home_today not in HOME_SECTIONS:
             HOME_SECTIONS.insert(0, home_today)
+        if home_shared_deals not in HOME_SECTIONS:
+            HOME_SECTIONS.insert(1, home_shared_deals)

@@ -5,7 +5,8 @@
   shares), and the deal once its admins or the accepter accepted. Private deals are never shown
   to anyone outside the partner.
 - A Microsoft seller sees the leads routed to them, the shared queue, the leads they sent or
-  answered, and the opportunities they joined.
+  answered, the opportunities they joined, and the partner-led deals shared with them
+  (``rules.leads_sharing_deal_with_seller``), read-only.
 - Staff see everything. Anything else answers 404.
 """
 
@@ -32,7 +33,15 @@ from cosell.partners.models import Membership, Partner
 from offers.models import CO_SELL_READY_STATUSES, Offer
 
 from . import rules
-from .models import STAGE_ORDER, Category, Lead, Opportunity, OpportunitySolution, TeamMember
+from .models import (
+    STAGE_ORDER,
+    Category,
+    DealType,
+    Lead,
+    Opportunity,
+    OpportunitySolution,
+    TeamMember,
+)
 
 
 class _AnyOf(Func):
@@ -72,8 +81,19 @@ def opportunity_visibility(user) -> Q | None:
         return Q(partner_id=membership.partner_id) | (~Q(category=Category.PRIVATE) & Q(invited))
     if membership is not None:
         return on_team & (Q(partner_id=membership.partner_id) | ~Q(category=Category.PRIVATE))
-    if user.seller_or_none is not None:
-        return on_team & ~Q(category=Category.PRIVATE)
+    seller = user.seller_or_none
+    if seller is not None:
+        shared = _AnyOf(
+            F("pk"),
+            ArraySubquery(
+                Lead.objects.filter(rules.leads_sharing_deal_with_seller(seller))
+                .order_by()
+                .values("opportunity_id")
+            ),
+        )
+        return (on_team & ~Q(category=Category.PRIVATE)) | (
+            Q(deal_type=DealType.PARTNER_LED) & Q(shared)
+        )
     return Q(pk__in=[])
 
 
@@ -94,6 +114,31 @@ def opportunity_list(*, user) -> QuerySet[Opportunity]:
 
 def opportunity_get(*, user, opportunity_id) -> Opportunity:
     return get_object_or_404(opportunity_list(user=user), pk=opportunity_id)
+
+
+def opportunity_visible(*, user, opportunity_id) -> bool:
+    """Whether ``user`` may open the opportunity (one EXISTS query)."""
+    return opportunity_list(user=user).filter(pk=opportunity_id).exists()
+
+
+def deals_shared_with_seller(*, user) -> QuerySet[Opportunity]:
+    """Active partner-led deals shared with a seller for visibility, newest first (none for
+    anyone else)."""
+    if not user.is_authenticated or user.seller_or_none is None:
+        return Opportunity.objects.none()
+    return (
+        opportunity_list(user=user)
+        .filter(deal_type=DealType.PARTNER_LED, status=Opportunity.Status.ACTIVE)
+        .order_by("-created_at", "-id")
+    )
+
+
+def microsoft_invited(*, opportunity: Opportunity) -> bool:
+    """Whether Microsoft holds an open or accepted lead of the deal."""
+    return opportunity.leads.filter(
+        receiver=Lead.Receiver.MICROSOFT,
+        status__in=(Lead.Status.RECEIVED, Lead.Status.ACCEPTED),
+    ).exists()
 
 
 def opportunity_leads(*, opportunity: Opportunity) -> QuerySet[Lead]:
