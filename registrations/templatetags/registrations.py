@@ -18,8 +18,12 @@ def registration_card(context, opportunity):
     can_confirm = rules.can_confirm_customer_account(user, opportunity) and not user.is_staff
     if not (can_view or can_confirm):
         return ""
+    # Only a won deal is ever registered (won is terminal): other deals need no query.
+    won = opportunity.status == "won"
     registration = (
-        DealRegistration.objects.filter(opportunity=opportunity).first() if can_view else None
+        DealRegistration.objects.filter(opportunity=opportunity).first()
+        if can_view and won
+        else None
     )
     return render_to_string(
         "registrations/_card.html",
@@ -28,7 +32,7 @@ def registration_card(context, opportunity):
             "registration": registration,
             "can_view": can_view,
             "can_confirm": can_confirm,
-            "won": opportunity.status == "won",
+            "won": won,
         },
         request=request,
     )
