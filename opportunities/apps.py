@@ -17,6 +17,14 @@ class OpportunitiesConfig(AppConfig):
         labels.register_states(
             Lead.Status, Opportunity.Status, Stage, Category, LostReason, ErrorReason, DealType
         )
+        # History reads each code as its subject means it ("accepted" lead, "other" reason).
+        labels.register_subject_states("opportunities.lead", Lead.Status)
+        labels.register_subject_states("opportunities.opportunity", Stage, verbs=("stage_changed",))
+        labels.register_subject_states(
+            "opportunities.opportunity", Opportunity.Status, Category, DealType
+        )
+        labels.register_reasons(LostReason, Opportunity.Status.LOST, Lead.Status.DECLINED)
+        labels.register_reasons(ErrorReason, Opportunity.Status.ERROR)
         # Today's work opens every home page, before the other apps' panels.
         if home_today not in HOME_SECTIONS:
             HOME_SECTIONS.insert(0, home_today)
