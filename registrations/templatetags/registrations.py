@@ -25,17 +25,16 @@ def registration_card(context, opportunity):
         if can_view and won
         else None
     )
-    return render_to_string(
-        "registrations/_card.html",
-        {
-            "opportunity": opportunity,
-            "registration": registration,
-            "can_view": can_view,
-            "can_confirm": can_confirm,
-            "won": won,
-        },
-        request=request,
-    )
+    # Rendered with the page's own context (its request, csrf token and language), not
+    # render_to_string(request=...), which runs every context processor a second time.
+    with context.push(
+        opportunity=opportunity,
+        registration=registration,
+        can_view=can_view,
+        can_confirm=can_confirm,
+        won=won,
+    ):
+        return context.template.engine.get_template("registrations/_card.html").render(context)
 
 
 @register.simple_tag(takes_context=True)
