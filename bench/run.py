@@ -28,8 +28,8 @@ from pathlib import Path
 from . import common, csv_import
 from .common import LARGE_PARTNER_ID, NOW, RESULTS, ROOT
 
-DJANGO_PORT = 8101
-BARE_PORT = 8102
+DJANGO_PORT = int(os.environ.get("BENCH_DJANGO_PORT", "8101"))
+BARE_PORT = int(os.environ.get("BENCH_BARE_PORT", "8102"))
 BENCH_REDIS_URL = os.environ.get("BENCH_REDIS_URL", "redis://127.0.0.1:6379/9")
 BENCH_VAR = ROOT / "var" / "bench"
 # Production settings for this process and both gunicorns. The API's per-user throttle is raised
@@ -740,6 +740,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--job-reps", type=int, default=3)
     parser.add_argument("--load-seconds", type=int, default=15)
     parser.add_argument("--skip-jobs", action="store_true")
+    parser.add_argument(
+        "--only", default="", help="only reads whose name contains this (no load, jobs)"
+    )
     args = parser.parse_args(argv)
     size = common.SIZES[args.size]
 
@@ -808,6 +811,8 @@ def main(argv: list[str] | None = None) -> int:
             session_headers,
         ),
     ]
+
+    reads = [read for read in reads if args.only in read[0]]
 
     log("\nCapturing the SQL each request issues (in-process, same settings)")
     captured = {}
@@ -881,6 +886,9 @@ def main(argv: list[str] | None = None) -> int:
                 )  # fmt: skip
                 continue
             results.add(name, portal, bare, 2.5, path=path)
+        if args.only:
+            log("\n" + results.table())
+            return 0
         list_path = f"/api/v1/opportunities/?{list_filter}"
         log(f"\nLoad: 8 concurrent clients for {args.load_seconds} s on {list_path}")
         throughput["portal"] = load_test(DJANGO_PORT, list_path, admin_headers, args.load_seconds)

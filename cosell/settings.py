@@ -171,12 +171,23 @@ if REDIS_URL:
     }
 else:
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+# Rendered template fragments that depend only on what their cache key names (the navigation
+# for one role, page and count of waiting leads, in one language): kept in each process's
+# memory, never shared, never stale.
+CACHES["fragments"] = {
+    "BACKEND": "django.core.cache.backends.locmem.LocMemCache",
+    "LOCATION": "cosell-fragments",
+    "OPTIONS": {"MAX_ENTRIES": 2000},
+}
 
 AUTH_USER_MODEL = "partners.User"
 AUTHENTICATION_BACKENDS = [
     "axes.backends.AxesStandaloneBackend",
     "rules.permissions.ObjectPermissionBackend",
     "cosell.partners.rules.StaffBackend",
+    # Django's ModelBackend, the session user loaded with their membership and seller in one
+    # query; Django's own stays after it for sessions signed in before (cosell.partners.backends).
+    "cosell.partners.backends.PortalBackend",
     "django.contrib.auth.backends.ModelBackend",
 ]
 AUTH_PASSWORD_VALIDATORS = [

@@ -26,6 +26,21 @@ class OffersConfig(AppConfig):
         labels.register_states(
             CoSellStatus, BadgeState, Offer.ListingState, Offer.TechnicalValidation
         )
+        # "pending" is a badge to come, or a technical validation under review.
+        labels.register_subject_states("offers.offer", BadgeState, verbs=("badge_changed",))
+        labels.register_subject_states(
+            "offers.offer", CoSellStatus, verbs=("co_sell_status_changed",)
+        )
+        labels.register_subject_states(
+            "offers.offer",
+            Offer.TechnicalValidation,
+            verbs=(
+                "technical_validation_changed",
+                "technical_validation_submitted",
+                "technical_validation_passed",
+                "technical_validation_failed",
+            ),
+        )
 
         # Sent inside the change's transaction: the re-evaluation is recorded with it.
         partner_figures_changed.connect(

@@ -8,6 +8,7 @@ from django.http import FileResponse, HttpResponseRedirect
 from django.shortcuts import redirect, render
 from django.template.loader import render_to_string
 from django.urls import reverse
+from django.utils.translation import gettext
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
@@ -127,8 +128,9 @@ def _history_with_reasons(events, co_sell) -> list:
         if item is not None and item.met == (event.extra.get("direction") == "up"):
             event.reason_display = item.detail
         elif event.verb == "co_sell_status_changed" and ": " in event.reason:
-            # "code: sentence" as recorded: the sentence, never the code.
-            event.reason_display = event.reason.split(": ", 1)[1]
+            # "code: sentence" as recorded (in English): the sentence in the reader's language,
+            # never the code.
+            event.reason_display = gettext(event.reason.split(": ", 1)[1])
         elif event.verb == "badge_changed" and event.reason.startswith("co_sell_status: "):
             status = event.reason.split(": ", 1)[1]
             event.reason_display = _("Co-sell status: %(status)s") % {"status": state_label(status)}

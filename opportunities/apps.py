@@ -11,13 +11,23 @@ class OpportunitiesConfig(AppConfig):
         from cosell.partners.views import HOME_SECTIONS
 
         from . import services  # noqa: F401  (registers the periodic lead jobs)
-        from .dashboard_views import home_today
+        from .dashboard_views import home_shared_deals, home_today
         from .imports import jobs  # noqa: F401  (registers the CSV import job)
         from .models import Category, DealType, ErrorReason, Lead, LostReason, Opportunity, Stage
 
         labels.register_states(
             Lead.Status, Opportunity.Status, Stage, Category, LostReason, ErrorReason, DealType
         )
+        # History reads each code as its subject means it ("accepted" lead, "other" reason).
+        labels.register_subject_states("opportunities.lead", Lead.Status)
+        labels.register_subject_states("opportunities.opportunity", Stage, verbs=("stage_changed",))
+        labels.register_subject_states(
+            "opportunities.opportunity", Opportunity.Status, Category, DealType
+        )
+        labels.register_reasons(LostReason, Opportunity.Status.LOST, Lead.Status.DECLINED)
+        labels.register_reasons(ErrorReason, Opportunity.Status.ERROR)
         # Today's work opens every home page, before the other apps' panels.
         if home_today not in HOME_SECTIONS:
             HOME_SECTIONS.insert(0, home_today)
+        if home_shared_deals not in HOME_SECTIONS:
+            HOME_SECTIONS.insert(1, home_shared_deals)

@@ -112,11 +112,13 @@ def home_today(request, partner=None, seller=None) -> str:
     waiting = selectors.leads_waiting(user=request.user, now=now)
     leads = list(waiting[:TODAY_LIMIT])
     leads_count = len(leads) if len(leads) < TODAY_LIMIT else waiting.order_by().count()
-    overdue = list(
-        selectors.opportunity_list(user=request.user)
-        .filter(status=Opportunity.Status.ACTIVE, close_date__lt=now.date())
-        .order_by("close_date", "id")[:TODAY_LIMIT]
+    overdue_deals = selectors.opportunity_list(user=request.user).filter(
+        status=Opportunity.Status.ACTIVE, close_date__lt=now.date()
     )
+    if seller is not None:
+        # Partner-led deals a seller only views are the partner's to close, not their work.
+        overdue_deals = overdue_deals.filter(team__user=request.user)
+    overdue = list(overdue_deals.order_by("close_date", "id")[:TODAY_LIMIT])
     offers = offers_one_step_away(partner=partner) if partner is not None else []
     return render_to_string(
         "opportunities/_home_today.html",
@@ -130,5 +132,21 @@ def home_today(request, partner=None, seller=None) -> str:
             "partner": partner,
             "seller": seller,
         },
+        request=request,
+    )
+
+
+def home_shared_deals(request, partner=None, seller=None) -> str:
+    """A seller's home: the partner-led deals shared with them for visibility (read-only)."""
+    if seller is None:
+        return ""
+    shared = selectors.deals_shared_with_seller(user=request.user)
+    deals = list(shared[:TODAY_LIMIT])
+    if not deals:
+        return ""
+    count = len(deals) if len(deals) < TODAY_LIMIT else shared.order_by().count()
+    return render_to_string(
+        "opportunities/_home_shared_deals.html",
+        {"deals": deals, "count": count},
         request=request,
     )

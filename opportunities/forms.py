@@ -216,11 +216,27 @@ class OpportunityForm(forms.Form):
 
 
 class InviteForm(forms.Form):
-    partner = forms.ModelChoiceField(label=_("Partner"), queryset=Partner.objects.none())
+    """A partner, or Microsoft (unless Microsoft already has an open or accepted lead)."""
 
-    def __init__(self, *args, partner: Partner, **kwargs):
+    partner = forms.ModelChoiceField(
+        label=_("Partner"), queryset=Partner.objects.none(), required=False
+    )
+    invite_microsoft = forms.BooleanField(
+        label=_("Invite Microsoft (a lead routed to the covering seller or the shared queue)"),
+        required=False,
+    )
+
+    def __init__(self, *args, partner: Partner, microsoft_invited: bool = False, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["partner"].queryset = selectors.partners_to_invite(partner=partner)
+        if microsoft_invited:
+            del self.fields["invite_microsoft"]
+
+    def clean(self):
+        data = super().clean()
+        if bool(data.get("invite_microsoft")) == (data.get("partner") is not None):
+            raise forms.ValidationError(_("Choose one partner, or Microsoft."))
+        return data
 
 
 class UpgradeForm(forms.Form):

@@ -11,6 +11,10 @@ what they return, and nothing else hides fields on its own.
   the owner's private fields (``WITHHELD_FROM_INVITED``).
 - A Microsoft seller on a co-sell deal sees what the partner shared with Microsoft, but not
   the partner's own CRM id (``WITHHELD_FROM_SELLERS``).
+- A partner-led deal is shared with Microsoft for visibility: the seller its lead is routed to,
+  and every seller while that lead waits unrouted in the shared queue, may view it, read-only
+  (``seller_views_shared_deal``; rows: ``leads_sharing_deal_with_seller``). Nothing to accept,
+  so viewing it never puts them on its team.
 - The customer contact is shown only with the customer's consent, and the contact of an
   expired or declined lead is hidden from the party that did not accept it.
 """
@@ -20,12 +24,13 @@ import functools
 
 import rules
 from django.core.exceptions import PermissionDenied
+from django.db.models import Q
 from django.utils.translation import gettext as _
 
 from cosell.partners.models import Membership
 from cosell.partners.rules import is_staff
 
-from .models import Lead, Opportunity
+from .models import DealType, Lead, Opportunity
 
 # What a partner invited to another partner's deal never sees of it.
 WITHHELD_FROM_INVITED = frozenset({"notes", "crm_id", "customer_address", "close_notes"})
@@ -41,6 +46,12 @@ def _membership(user):
 # --- actions --------------------------------------------------------------------------------
 
 
+def on_team(user, opportunity: Opportunity) -> bool:
+    """Whether ``user`` is on the deal's team, read from the team the selectors load with the
+    deal (one query when it was not loaded)."""
+    return any(member.user_id == user.pk for member in opportunity.team.all())
+
+
 @rules.predicate
 def is_owner_side(user, opportunity: Opportunity) -> bool:
     """People of the owning partner who see the deal (admins, or users on its team) and staff
@@ -52,7 +63,7 @@ def is_owner_side(user, opportunity: Opportunity) -> bool:
         return False
     if membership.role == Membership.Role.ADMIN:
         return True
-    return opportunity.team.filter(user=user).exists()
+    return on_team(user, opportunity)
 
 
 def require_owner_side(user, opportunity: Opportunity) -> None:
@@ -105,10 +116,29 @@ def lead_contact_visible(user, lead: Lead) -> bool:
     return not (contact_hidden_from_receiver(lead.status) and lead_is_incoming(user, lead))
 
 
+def leads_sharing_deal_with_seller(seller) -> Q:
+    """The leads (a filter on ``Lead``) through which ``seller`` views a partner-led deal: the
+    lead to Microsoft shared for visibility (nothing to answer), routed to this seller, or
+    waiting unrouted in the shared queue (as the queue itself shows leads)."""
+    return Q(receiver=Lead.Receiver.MICROSOFT, needs_answer=False) & (
+        Q(receiver_seller=seller) | Q(receiver_seller__isnull=True, status=Lead.Status.RECEIVED)
+    )
+
+
+@rules.predicate
+def seller_views_shared_deal(user, opportunity: Opportunity) -> bool:
+    """A Microsoft seller views a partner-led deal shared with them (read-only)."""
+    seller = user.seller_or_none if user is not None and user.is_authenticated else None
+    if seller is None or opportunity.deal_type != DealType.PARTNER_LED:
+        return False
+    return opportunity.leads.filter(leads_sharing_deal_with_seller(seller)).exists()
+
+
 rules.add_perm("opportunities.record_marketplace_lead", is_staff)
 rules.add_perm("opportunities.change_opportunity", is_owner_side)
 rules.add_perm("opportunities.answer_lead", is_receiver)
 rules.add_perm("opportunities.withdraw_lead", is_sender)
+rules.add_perm("opportunities.view_shared_deal", seller_views_shared_deal)
 
 
 # --- fields ---------------------------------------------------------------------------------

@@ -5,7 +5,8 @@
   shares), and the deal once its admins or the accepter accepted. Private deals are never shown
   to anyone outside the partner.
 - A Microsoft seller sees the leads routed to them, the shared queue, the leads they sent or
-  answered, and the opportunities they joined.
+  answered, the opportunities they joined, and the partner-led deals shared with them
+  (``rules.leads_sharing_deal_with_seller``), read-only.
 - Staff see everything. Anything else answers 404.
 """
 
@@ -32,7 +33,15 @@ from cosell.partners.models import Membership, Partner
 from offers.models import CO_SELL_READY_STATUSES, Offer
 
 from . import rules
-from .models import STAGE_ORDER, Category, Lead, Opportunity, OpportunitySolution, TeamMember
+from .models import (
+    STAGE_ORDER,
+    Category,
+    DealType,
+    Lead,
+    Opportunity,
+    OpportunitySolution,
+    TeamMember,
+)
 
 
 class _AnyOf(Func):
@@ -72,17 +81,23 @@ def opportunity_visibility(user) -> Q | None:
         return Q(partner_id=membership.partner_id) | (~Q(category=Category.PRIVATE) & Q(invited))
     if membership is not None:
         return on_team & (Q(partner_id=membership.partner_id) | ~Q(category=Category.PRIVATE))
-    if user.seller_or_none is not None:
-        return on_team & ~Q(category=Category.PRIVATE)
+    seller = user.seller_or_none
+    if seller is not None:
+        shared = _AnyOf(
+            F("pk"),
+            ArraySubquery(
+                Lead.objects.filter(rules.leads_sharing_deal_with_seller(seller))
+                .order_by()
+                .values("opportunity_id")
+            ),
+        )
+        return (on_team & ~Q(category=Category.PRIVATE)) | (
+            Q(deal_type=DealType.PARTNER_LED) & Q(shared)
+        )
     return Q(pk__in=[])
 
 
-def opportunity_list(*, user) -> QuerySet[Opportunity]:
-    """The opportunities ``user`` may see, with partner, solutions and team loaded."""
-    queryset = Opportunity.objects.all()
-    visibility = opportunity_visibility(user)
-    if visibility is not None:
-        queryset = queryset.filter(visibility)
+def _with_relations(queryset: QuerySet[Opportunity]) -> QuerySet[Opportunity]:
     return queryset.select_related("partner").prefetch_related(
         Prefetch(
             "solutions",
@@ -92,14 +107,83 @@ def opportunity_list(*, user) -> QuerySet[Opportunity]:
     )
 
 
+def opportunity_list(*, user) -> QuerySet[Opportunity]:
+    """The opportunities ``user`` may see, with partner, solutions and team loaded."""
+    queryset = Opportunity.objects.all()
+    visibility = opportunity_visibility(user)
+    if visibility is not None:
+        queryset = queryset.filter(visibility)
+    return _with_relations(queryset)
+
+
 def opportunity_get(*, user, opportunity_id) -> Opportunity:
+    """One opportunity ``user`` may see (with partner, solutions and team), else 404.
+
+    A partner admin's own deal is read through the first term of their visibility filter
+    alone (their partner's deals), a much cheaper query to build on every page; a deal they
+    were invited to, and everyone else's, through the whole filter."""
+    membership = _membership(user)
+    if membership is not None and membership.role == Membership.Role.ADMIN:
+        own = list(
+            _with_relations(
+                Opportunity.objects.filter(partner_id=membership.partner_id, pk=opportunity_id)
+            )
+        )
+        if own:
+            return own[0]
     return get_object_or_404(opportunity_list(user=user), pk=opportunity_id)
 
 
+def opportunity_visible(*, user, opportunity_id) -> bool:
+    """Whether ``user`` may open the opportunity (one EXISTS query)."""
+    return opportunity_list(user=user).filter(pk=opportunity_id).exists()
+
+
+def deals_shared_with_seller(*, user) -> QuerySet[Opportunity]:
+    """Active partner-led deals shared with a seller for visibility, newest first (none for
+    anyone else)."""
+    if not user.is_authenticated or user.seller_or_none is None:
+        return Opportunity.objects.none()
+    return (
+        opportunity_list(user=user)
+        .filter(deal_type=DealType.PARTNER_LED, status=Opportunity.Status.ACTIVE)
+        .order_by("-created_at", "-id")
+    )
+
+
+def microsoft_invited(*, opportunity: Opportunity) -> bool:
+    """Whether Microsoft holds an open or accepted lead of the deal."""
+    return opportunity.leads.filter(
+        receiver=Lead.Receiver.MICROSOFT,
+        status__in=(Lead.Status.RECEIVED, Lead.Status.ACCEPTED),
+    ).exists()
+
+
+# What the deal page shows of each lead: to whom, its status and time left (a third of the
+# columns; the page's query count test catches a template reading one more).
+LEAD_ROW_FIELDS = (
+    "id",
+    "opportunity_id",
+    "receiver",
+    "status",
+    "needs_answer",
+    "source",
+    "sent_at",
+    "expires_at",
+    "receiver_partner__name",
+    "receiver_seller__user__first_name",
+    "receiver_seller__user__last_name",
+    "receiver_seller__user__username",
+)
+
+
 def opportunity_leads(*, opportunity: Opportunity) -> QuerySet[Lead]:
-    return opportunity.leads.select_related(
-        "receiver_partner", "receiver_seller__user", "answered_by", "sender_user"
-    ).order_by("-sent_at", "-id")
+    """The deal's leads as its page lists them, newest first."""
+    return (
+        opportunity.leads.select_related("receiver_partner", "receiver_seller__user")
+        .only(*LEAD_ROW_FIELDS)
+        .order_by("-sent_at", "-id")
+    )
 
 
 def can_edit(user, opportunity: Opportunity) -> bool:
@@ -282,25 +366,43 @@ def usual_currency(*, partner: Partner) -> str:
     return row["currency"] if row else "USD"
 
 
+def _waiting_for(user) -> Q | None:
+    """The leads ``user`` answers, the shared queue aside: a partner's incoming leads, a
+    seller's leads routed to them; None for anyone else. The rows of
+    ``lead_list(direction="incoming")`` narrowed to them, written in the fewest terms (the
+    navigation counts them on every page)."""
+    if not user.is_authenticated or user.is_staff:
+        return None
+    membership = _membership(user)
+    if membership is not None:
+        return Q(receiver_partner_id=membership.partner_id)
+    seller = user.seller_or_none
+    if seller is not None:
+        return Q(receiver=Lead.Receiver.MICROSOFT, receiver_seller_id=seller.pk)
+    return None
+
+
 def leads_waiting(*, user, now: datetime) -> QuerySet[Lead]:
     """The received leads waiting for ``user``'s answer, with time left, soonest expiry first.
 
     A partner's incoming leads; a seller's leads routed to them (the shared queue has its own
     page). Staff answer none."""
-    if not user.is_authenticated or user.is_staff:
+    waiting = _waiting_for(user)
+    if waiting is None:
         return Lead.objects.none()
-    queryset = lead_list(user=user, direction="incoming").filter(
-        status=Lead.Status.RECEIVED, expires_at__gt=now
+    return (
+        _lead_base()
+        .filter(waiting, status=Lead.Status.RECEIVED, expires_at__gt=now)
+        .order_by("expires_at", "id")
     )
-    seller = user.seller_or_none if _membership(user) is None else None
-    if seller is not None:
-        queryset = queryset.filter(receiver_seller=seller)
-    return queryset.order_by("expires_at", "id")
 
 
 def leads_waiting_count(*, user, now: datetime) -> int:
     """How many leads wait for ``user``'s answer: one COUNT query, for the navigation."""
-    return leads_waiting(user=user, now=now).order_by().count()
+    waiting = _waiting_for(user)
+    if waiting is None:
+        return 0
+    return Lead.objects.filter(waiting, status=Lead.Status.RECEIVED, expires_at__gt=now).count()
 
 
 def pipeline_scope(*, user) -> dict | None:

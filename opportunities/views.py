@@ -236,20 +236,26 @@ def opportunity_edit(request, pk: int):
 
 @login_required
 def opportunity_invite(request, pk: int):
+    """Invite a partner, or Microsoft, to a partner-to-partner deal."""
     opportunity = _editable(request, pk)
-    form = InviteForm(request.POST or None, partner=opportunity.partner)
+    form = InviteForm(
+        request.POST or None,
+        partner=opportunity.partner,
+        microsoft_invited=selectors.microsoft_invited(opportunity=opportunity),
+    )
     return _domain_form(
         request,
         form,
         lambda data: services.opportunity_invite(
             opportunity_id=opportunity.pk,
-            partner_id=data["partner"].pk,
+            partner_id=data["partner"].pk if data.get("partner") else None,
+            invite_microsoft=bool(data.get("invite_microsoft")),
             actor=request.user,
             now=clock.now(),
         ),
         success=_("Invitation sent."),
         redirect_to=("opportunities:opportunity_detail", opportunity.pk),
-        title=_("Invite a partner to %(name)s") % {"name": opportunity.name},
+        title=_("Invite a partner or Microsoft to %(name)s") % {"name": opportunity.name},
         submit=_("Invite"),
         cancel_url="opportunities:pipeline",
     )
@@ -435,19 +441,21 @@ def lead_row(request, pk: int):
     return _lead_row(request, pk)
 
 
-def _lead_documents(user, lead: Lead) -> list:
-    """The co-sell documents of the deal's offers (or the lead's offer) that ``user`` may
-    download: sellers see those of co-sell-ready offers."""
+def _lead_offers(user, lead: Lead) -> tuple[set[int], list]:
+    """The ids of the deal's offers (or the lead's offer) that ``user`` may open, and their
+    co-sell documents ``user`` may download: sellers see co-sell-ready offers and theirs."""
     offers = (
         [s.offer for s in lead.opportunity.solutions.all() if s.offer_id]
         if (lead.opportunity_id)
         else ([lead.offer] if lead.offer_id else [])
     )
-    documents = []
+    visible, documents = set(), []
     for offer in offers:
+        if user.has_perm("offers.see_offer", offer):
+            visible.add(offer.pk)
         if user.has_perm("offers.download_document", offer):
             documents.extend(offer.documents.select_related("offer").order_by("kind", "pk"))
-    return documents
+    return visible, documents
 
 
 @login_required
@@ -463,6 +471,7 @@ def lead_detail(request, pk: int):
             "close_date": opportunity.close_date is None,
             "notes": not opportunity.notes,
         }
+    visible_offer_ids, documents = _lead_offers(request.user, lead)
     accept_form = LeadAcceptForm()
     for name, is_missing in missing.items():
         if not is_missing:
@@ -480,7 +489,10 @@ def lead_detail(request, pk: int):
             "can_answer": lead.status == Lead.Status.RECEIVED
             and not lead.is_for_visibility
             and rules.is_receiver(request.user, lead),
-            "documents": _lead_documents(request.user, lead),
+            "documents": documents,
+            "visible_offer_ids": visible_offer_ids,
+            "can_open_deal": opportunity is not None
+            and selectors.opportunity_visible(user=request.user, opportunity_id=opportunity.pk),
             "can_withdraw": lead.status == Lead.Status.RECEIVED
             and rules.is_sender(request.user, lead),
             "accept_form": accept_form,

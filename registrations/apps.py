@@ -15,6 +15,8 @@ class RegistrationsConfig(AppConfig):
         from .views import home_registrations
 
         labels.register_states(DealRegistration.State, ExceptionRequest.State)
+        labels.register_subject_states("registrations.dealregistration", DealRegistration.State)
+        labels.register_subject_states("registrations.exceptionrequest", ExceptionRequest.State)
         for verb, label in {
             "approved": _("Approved"),
             "review_requested": _("Sent for review"),

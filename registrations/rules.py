@@ -13,6 +13,7 @@ from django.db.models import Q
 
 from cosell.partners.models import Membership
 from cosell.partners.rules import is_staff
+from opportunities.rules import on_team
 
 
 def is_owner_side(user, opportunity) -> bool:
@@ -24,7 +25,7 @@ def is_owner_side(user, opportunity) -> bool:
         return False
     if membership.role == Membership.Role.ADMIN:
         return True
-    return opportunity.team.filter(user=user).exists()
+    return on_team(user, opportunity)
 
 
 @rules.predicate
@@ -43,7 +44,7 @@ def can_confirm_customer_account(user, opportunity) -> bool:
         return False
     if user.is_staff:
         return True
-    return user.seller_or_none is not None and opportunity.team.filter(user=user).exists()
+    return user.seller_or_none is not None and on_team(user, opportunity)
 
 
 def registration_visibility(user) -> Q | None:

@@ -300,6 +300,17 @@ def world(partner, partner_admin, partner_user, settings, tmp_path):
             offer=offer,
             assessment_type="data_ai",
         ),
+        # Partner-led: shared for visibility with the seller it is routed to (read-only).
+        make_opportunity(
+            partner,
+            partner_admin,
+            now=now,
+            category=Category.MICROSOFT,
+            name="Zanzibar partner-led",
+            customer_name="Fineart School",
+            offer=offer,
+            help_needed=[],
+        ),
     ]
     # A lead ``partner`` received from a third partner, and one routed to a seller.
     incoming = make_opportunity(
@@ -507,6 +518,13 @@ def test_lists_and_exports_show_nothing_of_another_partner(world, other_partner_
 def _seller_requests(world):
     leads = [world["routed_lead"]]
     private = world["opportunities"][0]
+    partner_led = world["opportunities"][4]
+    for name in (
+        "opportunities:opportunity_detail",
+        "opportunities:opportunity_edit",
+        "api-opportunity-detail",
+    ):
+        yield "get", reverse(name, args=[partner_led.pk])
     for lead in leads:
         for name in (
             "opportunities:lead_detail",
@@ -561,4 +579,16 @@ def test_a_seller_outside_the_territory_sees_neither_routed_leads_nor_private_de
     assert (
         owner.get(reverse("opportunities:lead_detail", args=[world["routed_lead"].pk])).status_code
         == 200
+    )
+    # The seller the partner-led deal is routed to views it (read-only).
+    partner_led = world["opportunities"][4]
+    routed_to = partner_led.leads.get().receiver_seller.user
+    viewer = client_for(routed_to)
+    assert (
+        viewer.get(reverse("opportunities:opportunity_detail", args=[partner_led.pk])).status_code
+        == 200
+    )
+    assert (
+        viewer.get(reverse("opportunities:opportunity_edit", args=[partner_led.pk])).status_code
+        == 403
     )

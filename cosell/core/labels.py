@@ -67,12 +67,39 @@ JOBS = {
 REASONS = {"opportunity_closed": _("The opportunity was closed.")}
 
 _STATES: dict[str, str] = {}
+# Codes that mean different things on different subjects ("pending": a badge, a technical
+# validation, an exception request; "none": no badge, no ISV Connect tier; "other": a lost or an
+# error reason), read by what moved them: (subject model label, verb or ""), and reasons by the
+# state they led to.
+_SUBJECT_STATES: dict[tuple[str, str], dict[str, str]] = {}
+_REASONS_BY_STATE: dict[str, dict[str, str]] = {}
 
 
 def register_states(*choices: type[models.Choices]) -> None:
     for choice_class in choices:
         for value, label in choice_class.choices:
             _STATES.setdefault(str(value), label)
+
+
+def register_subject_states(
+    model_label: str, *choices: type[models.Choices], verbs: tuple[str, ...] = ("",)
+) -> None:
+    """The states of ``model_label`` (``app_label.model``) that ``verbs`` move ("" for any
+    verb of that subject): they win over the labels registered for every subject."""
+    for verb in verbs:
+        labels = _SUBJECT_STATES.setdefault((model_label, verb), {})
+        for choice_class in choices:
+            for value, label in choice_class.choices:
+                labels.setdefault(str(value), label)
+    register_states(*choices)
+
+
+def register_reasons(choices: type[models.Choices], *to_states: str) -> None:
+    """Reason codes recorded on moves to ``to_states`` (a lost deal's reason, an error's)."""
+    for state in to_states:
+        labels = _REASONS_BY_STATE.setdefault(state, {})
+        for value, label in choices.choices:
+            labels.setdefault(str(value), label)
 
 
 def verb_label(code: str) -> str:
@@ -90,6 +117,26 @@ def reason_label(text: str) -> str:
     if text in REASONS:
         return str(REASONS[text])
     return str(_STATES.get(text, text))
+
+
+def event_state_label(model_label: str, verb: str, code: str) -> str:
+    """A state of an audit event in the reader's language, as its subject and verb mean it."""
+    if not code:
+        return ""
+    for key in ((model_label, verb), (model_label, "")):
+        label = _SUBJECT_STATES.get(key, {}).get(code)
+        if label is not None:
+            return str(label)
+    return state_label(code)
+
+
+def event_reason_label(to_state: str, reason: str) -> str:
+    """An audit event's reason in the reader's language: the reason codes of the state it led
+    to first, then any reason code; free text stays as written."""
+    label = _REASONS_BY_STATE.get(to_state, {}).get(reason)
+    if label is not None:
+        return str(label)
+    return reason_label(reason)
 
 
 def job_label(code: str) -> str:

@@ -46,6 +46,30 @@ class AuditEvent(models.Model):
             raise RuntimeError("Audit events are append-only.")
         return super().save(*args, **kwargs)
 
+    def _subject_label(self) -> str:
+        subject_type = ContentType.objects.get_for_id(self.subject_type_id)
+        return f"{subject_type.app_label}.{subject_type.model}"
+
+    @property
+    def from_state_label(self) -> str:
+        """The state it moved from, in the reader's language, as its subject means it."""
+        from cosell.core.labels import event_state_label
+
+        return event_state_label(self._subject_label(), self.verb, self.from_state)
+
+    @property
+    def to_state_label(self) -> str:
+        from cosell.core.labels import event_state_label
+
+        return event_state_label(self._subject_label(), self.verb, self.to_state)
+
+    @property
+    def reason_label(self) -> str:
+        """The reason in the reader's language (a code's label; free text as written)."""
+        from cosell.core.labels import event_reason_label
+
+        return event_reason_label(self.to_state, self.reason)
+
     @property
     def who(self) -> str:
         if self.actor_id:

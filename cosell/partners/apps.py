@@ -14,3 +14,5 @@ class PartnersConfig(AppConfig):
         from .models import Membership, Partner
 
         labels.register_states(Membership.Role, Partner.IsvConnectTier)
+        labels.register_subject_states("partners.membership", Membership.Role)
+        labels.register_subject_states("partners.partner", Partner.IsvConnectTier)

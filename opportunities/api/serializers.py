@@ -128,7 +128,21 @@ class OpportunityCreateSerializer(OpportunityFieldsSerializer):
 
 
 class InviteSerializer(serializers.Serializer):
-    partner_id = serializers.IntegerField()
+    """One party per call: a partner (``partner_id``), or Microsoft (``invite_microsoft``)."""
+
+    partner_id = serializers.IntegerField(required=False, allow_null=True)
+    invite_microsoft = serializers.BooleanField(
+        required=False,
+        default=False,
+        help_text=_("Invite Microsoft to this partner-to-partner deal instead of a partner."),
+    )
+
+    def validate(self, attrs):
+        if attrs.get("invite_microsoft") == (attrs.get("partner_id") is not None):
+            raise serializers.ValidationError(
+                {"partner_id": [_("Invite one partner, or Microsoft.")]}
+            )
+        return attrs
 
 
 class UpgradeSerializer(serializers.Serializer):

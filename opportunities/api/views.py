@@ -228,7 +228,8 @@ class OpportunityViewSet(
         serializer.is_valid(raise_exception=True)
         lead = services.opportunity_invite(
             opportunity_id=opportunity.pk,
-            partner_id=serializer.validated_data["partner_id"],
+            partner_id=serializer.validated_data.get("partner_id"),
+            invite_microsoft=serializer.validated_data["invite_microsoft"],
             actor=request.user,
             now=clock.now(),
             expected_version=expected,

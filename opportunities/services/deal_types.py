@@ -54,6 +54,24 @@ def microsoft_lead(opportunity: Opportunity, *, actor, now: datetime) -> Lead:
     )
 
 
+def invite_microsoft(opportunity: Opportunity, *, actor, now: datetime) -> Lead:
+    """Microsoft invited to a P2P deal, at its creation or later on: a lead to Microsoft
+    (routed to the covering seller, else the shared queue) that sellers answer within the
+    expiry window. Microsoft already holding an open or accepted lead: that lead, unchanged.
+    Inside the caller's transaction, the opportunity locked."""
+    existing = (
+        opportunity.leads.filter(
+            receiver=Lead.Receiver.MICROSOFT,
+            status__in=(Lead.Status.RECEIVED, Lead.Status.ACCEPTED),
+        )
+        .order_by("pk")
+        .first()
+    )
+    if existing is not None:
+        return existing
+    return microsoft_lead(opportunity, actor=actor, now=now)
+
+
 def ask_microsoft_for_help(opportunity: Opportunity, *, actor, now: datetime) -> Lead:
     """A partner-led deal asks for help and turns co-sell: its visibility lead to Microsoft
     becomes a request sellers answer within the expiry window (a new lead if none is open)."""

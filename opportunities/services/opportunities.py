@@ -29,6 +29,7 @@ from ..models import (
     TeamMember,
     normalize_customer_name,
 )
+from . import deal_types
 from .common import (
     check_contact,
     partner_or_error,
@@ -190,7 +191,9 @@ def _share(
     Microsoft too when a P2P deal invites it)."""
     if opportunity.category in CO_SELL_CATEGORIES:
         return [microsoft_lead(opportunity, actor=actor, now=now)]
-    leads = [microsoft_lead(opportunity, actor=actor, now=now)] if invite_microsoft else []
+    leads = (
+        [deal_types.invite_microsoft(opportunity, actor=actor, now=now)] if invite_microsoft else []
+    )
     return leads + [
         send_lead(
             opportunity=opportunity,
@@ -415,20 +418,30 @@ def opportunity_update(
 def opportunity_invite(
     *,
     opportunity_id: int,
-    partner_id,
     actor,
     now: datetime,
+    partner_id=None,
+    invite_microsoft: bool = False,
     expected_version: int | None = None,
 ) -> Lead:
-    """Invite another partner to a partner-to-partner deal: a lead to that partner. Inviting a
-    partner that already has an open or accepted lead returns that lead."""
-    invitee = partner_or_error(partner_id)
+    """Invite another partner, or Microsoft (``invite_microsoft``), to an active
+    partner-to-partner deal: a lead to that partner, or to Microsoft through the same service
+    as at creation (``deal_types.invite_microsoft``). Inviting a party that already has an open
+    or accepted lead returns that lead."""
+    if bool(invite_microsoft) == (partner_id not in (None, "")):
+        raise ValidationFailed({"partner_id": [_("Invite one partner, or Microsoft.")]})
+    invitee = None if invite_microsoft else partner_or_error(partner_id)
     with transaction.atomic():
         opportunity = _lock(opportunity_id)
         require_owner_side(actor, opportunity)
         _check_version(opportunity, expected_version)
         existing = opportunity.leads.filter(
-            receiver_partner=invitee, status__in=(Lead.Status.RECEIVED, Lead.Status.ACCEPTED)
+            status__in=(Lead.Status.RECEIVED, Lead.Status.ACCEPTED),
+            **(
+                {"receiver": Lead.Receiver.MICROSOFT}
+                if invitee is None
+                else {"receiver_partner": invitee}
+            ),
         ).first()
         if existing is not None:
             return existing
@@ -437,10 +450,15 @@ def opportunity_invite(
             raise Conflict(
                 _("Only partner-to-partner deals invite partners; upgrade a private deal first.")
             )
-        if invitee.pk == opportunity.partner_id:
-            raise ValidationFailed({"partner_id": [_("You cannot invite yourselves.")]})
-        [lead] = _share(opportunity, actor=actor, now=now, invitees=[invitee])
-        audit.record(opportunity, "invited", actor=actor, at=now, extra={"partner_id": invitee.pk})
+        if invitee is None:
+            lead = deal_types.invite_microsoft(opportunity, actor=actor, now=now)
+            extra = {"microsoft": True}
+        else:
+            if invitee.pk == opportunity.partner_id:
+                raise ValidationFailed({"partner_id": [_("You cannot invite yourselves.")]})
+            [lead] = _share(opportunity, actor=actor, now=now, invitees=[invitee])
+            extra = {"partner_id": invitee.pk}
+        audit.record(opportunity, "invited", actor=actor, at=now, extra=extra)
         events.emit_opportunity("opportunity.updated", opportunity, at=now, changed=["invited"])
     return lead
 

@@ -18,20 +18,23 @@ def registration_card(context, opportunity):
     can_confirm = rules.can_confirm_customer_account(user, opportunity) and not user.is_staff
     if not (can_view or can_confirm):
         return ""
+    # Only a won deal is ever registered (won is terminal): other deals need no query.
+    won = opportunity.status == "won"
     registration = (
-        DealRegistration.objects.filter(opportunity=opportunity).first() if can_view else None
+        DealRegistration.objects.filter(opportunity=opportunity).first()
+        if can_view and won
+        else None
     )
-    return render_to_string(
-        "registrations/_card.html",
-        {
-            "opportunity": opportunity,
-            "registration": registration,
-            "can_view": can_view,
-            "can_confirm": can_confirm,
-            "won": opportunity.status == "won",
-        },
-        request=request,
-    )
+    # Rendered with the page's own context (its request, csrf token and language), not
+    # render_to_string(request=...), which runs every context processor a second time.
+    with context.push(
+        opportunity=opportunity,
+        registration=registration,
+        can_view=can_view,
+        can_confirm=can_confirm,
+        won=won,
+    ):
+        return context.template.engine.get_template("registrations/_card.html").render(context)
 
 
 @register.simple_tag(takes_context=True)
