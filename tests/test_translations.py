@@ -67,8 +67,13 @@ def test_catalog_has_every_string_of_the_code(tmp_path):
     )
     assert result.returncode == 0, result.stderr
     fresh = polib.pofile(str(copy / "locale/zh_Hans/LC_MESSAGES/django.po"))
+    # makemessages fills a new string with a guess from a similar one and marks it fuzzy: that is
+    # no translation either.
     missing = [
-        e.msgid for e in fresh if not e.obsolete and not (e.msgstr or any(e.msgstr_plural.values()))
+        e.msgid
+        for e in fresh
+        if not e.obsolete
+        and ("fuzzy" in e.flags or not (e.msgstr or any(e.msgstr_plural.values())))
     ]
     assert missing == [], (
         f"{len(missing)} strings have no translation (make messages): {missing[:15]}"
