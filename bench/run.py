@@ -28,8 +28,8 @@ from pathlib import Path
 from . import common
 from .common import LARGE_PARTNER_ID, NOW, RESULTS, ROOT
 
-DJANGO_PORT = 8101
-BARE_PORT = 8102
+DJANGO_PORT = int(os.environ.get("BENCH_DJANGO_PORT", "8101"))
+BARE_PORT = int(os.environ.get("BENCH_BARE_PORT", "8102"))
 BENCH_REDIS_URL = os.environ.get("BENCH_REDIS_URL", "redis://127.0.0.1:6379/9")
 BENCH_VAR = ROOT / "var" / "bench"
 # Production settings for this process and both gunicorns. The API's per-user throttle is raised
