@@ -161,6 +161,101 @@ def _technical_validation_sentence(offer):
     )
 
 
+# The checklist's order, by the status each requirement belongs to.
+READY_CODES = (
+    Code.PARTNER_ID,
+    Code.BUSINESS_PROFILE,
+    Code.OFFER_LIVE,
+    Code.ONE_PAGER,
+    Code.PITCH_DECK,
+    Code.SALES_CONTACT,
+    Code.SOLUTION_TYPE,
+    Code.SERVICES_DESIGNATION,
+    Code.OFFER_ISV_CONNECT,
+    Code.NOT_OFFICE_ADD_IN,
+)
+AZURE_CODES = (
+    Code.AZURE_IP_TYPE,
+    Code.SOLUTION_TYPE_IP,
+    Code.AZURE_REVENUE,
+    Code.TECHNICAL_VALIDATION,
+    Code.ARCHITECTURE_DIAGRAM,
+)
+BIZAPPS_CODES = (Code.BIZAPPS_TYPE, Code.ISV_CONNECT, Code.ISV_CONNECT_PREMIUM)
+CHECKLIST_CODES = READY_CODES + AZURE_CODES + BIZAPPS_CODES
+# The offer's fields the rules read (the nightly job reads only these; a test holds
+# ``requirements_met`` to them).
+OFFER_FACTS = (
+    "offer_type",
+    "solution_type",
+    "listing_state",
+    "is_office_add_in",
+    "isv_connect_enrolled",
+    "transactable",
+    "billed_revenue_12m_usd",
+    "technical_validation",
+)
+_SOLUTION_TYPES = frozenset(Offer.SolutionType.values)
+
+
+def requirements_met(offer, partner, kinds: set[str], roles: set[str]) -> dict[str, bool]:
+    """Whether each requirement holds (code -> bool, in checklist order): the rules themselves.
+
+    ``kinds`` and ``roles`` are the offer's document kinds and contact roles. No sentence is
+    built: the nightly re-evaluation of every offer runs this, and ``evaluate`` explains it.
+    """
+    offer_type = offer.offer_type
+    tier = str(partner.isv_connect_tier or "none")
+    solution_type = str(offer.solution_type or "")
+    bizapps_offer = offer_type in BIZAPPS_TYPES
+    return {
+        Code.PARTNER_ID: bool(partner.partner_id),
+        Code.BUSINESS_PROFILE: bool(partner.business_profile_complete),
+        Code.OFFER_LIVE: offer.listing_state == Offer.ListingState.LIVE,
+        Code.ONE_PAGER: OfferDocument.Kind.ONE_PAGER in kinds,
+        Code.PITCH_DECK: OfferDocument.Kind.PITCH_DECK in kinds,
+        Code.SALES_CONTACT: OfferContact.Role.SALES in roles,
+        Code.SOLUTION_TYPE: solution_type in _SOLUTION_TYPES,
+        Code.SERVICES_DESIGNATION: bool(
+            solution_type not in SERVICES_SOLUTION_TYPES or partner.solutions_partner_designation
+        ),
+        Code.OFFER_ISV_CONNECT: bool(
+            not bizapps_offer or getattr(offer, "isv_connect_enrolled", False)
+        ),
+        Code.NOT_OFFICE_ADD_IN: not offer.is_office_add_in,
+        Code.AZURE_IP_TYPE: offer_type in AZURE_IP_TYPES,
+        Code.SOLUTION_TYPE_IP: offer.solution_type == Offer.SolutionType.IP,
+        Code.AZURE_REVENUE: bool(
+            partner.acr_trailing_12m_usd >= REVENUE_THRESHOLD_USD
+            or (offer.transactable and offer.billed_revenue_12m_usd >= REVENUE_THRESHOLD_USD)
+        ),
+        Code.TECHNICAL_VALIDATION: technical_validation_passed(offer),
+        Code.ARCHITECTURE_DIAGRAM: OfferDocument.Kind.ARCHITECTURE_DIAGRAM in kinds,
+        Code.BIZAPPS_TYPE: bizapps_offer,
+        Code.ISV_CONNECT: tier in ISV_CONNECT_ENROLLED,
+        Code.ISV_CONNECT_PREMIUM: tier == "premium",
+    }
+
+
+def status_for(met: dict[str, bool]) -> str:
+    """The co-sell status that the requirements ``met`` (``requirements_met``) give."""
+    if not all(met[code] for code in READY_CODES):
+        return CoSellStatus.NOT_READY
+    if all(met[code] for code in AZURE_CODES):
+        return CoSellStatus.AZURE_IP_INCENTIVE
+    if met[Code.BIZAPPS_TYPE] and met[Code.ISV_CONNECT]:
+        if met[Code.ISV_CONNECT_PREMIUM]:
+            return CoSellStatus.BIZAPPS_PREMIUM
+        return CoSellStatus.BIZAPPS_STANDARD
+    return CoSellStatus.CO_SELL_READY
+
+
+def outcome(offer, partner, kinds: set[str], roles: set[str]) -> tuple[str, list[str]]:
+    """``(status, unmet codes)``: what ``evaluate`` decides, without its checklist's sentences."""
+    met = requirements_met(offer, partner, kinds, roles)
+    return status_for(met), [code for code, ok in met.items() if not ok]
+
+
 def evaluate(offer, partner, documents: Iterable, contacts: Iterable) -> Evaluation:
     """The co-sell status ``offer`` qualifies for, and why.
 
@@ -169,28 +264,26 @@ def evaluate(offer, partner, documents: Iterable, contacts: Iterable) -> Evaluat
     """
     kinds = {_kind(d) for d in documents}
     roles = {_role(c) for c in contacts}
-    offer_type = offer.offer_type
-    tier = str(partner.isv_connect_tier or "none")
-    solution_type = str(offer.solution_type or "")
-    services_offer = solution_type in SERVICES_SOLUTION_TYPES
-    bizapps_offer = offer_type in BIZAPPS_TYPES
+    met = requirements_met(offer, partner, kinds, roles)
+    services_offer = str(offer.solution_type or "") in SERVICES_SOLUTION_TYPES
+    bizapps_offer = offer.offer_type in BIZAPPS_TYPES
 
     ready = [
         _req(
             Code.PARTNER_ID,
-            partner.partner_id,
+            met[Code.PARTNER_ID],
             _("Your partner has a PartnerID."),
             _("Your partner needs a PartnerID; ask the portal's administrators to add it."),
         ),
         _req(
             Code.BUSINESS_PROFILE,
-            partner.business_profile_complete,
+            met[Code.BUSINESS_PROFILE],
             _("Your business profile is complete."),
             _("Complete your business profile in Partner Center."),
         ),
         _req(
             Code.OFFER_LIVE,
-            offer.listing_state == Offer.ListingState.LIVE,
+            met[Code.OFFER_LIVE],
             _("The offer is live on the store."),
             _(
                 "The offer must be live on the store, not a draft. Publish it in Partner "
@@ -199,31 +292,31 @@ def evaluate(offer, partner, documents: Iterable, contacts: Iterable) -> Evaluat
         ),
         _req(
             Code.ONE_PAGER,
-            OfferDocument.Kind.ONE_PAGER in kinds,
+            met[Code.ONE_PAGER],
             _("A one-pager is uploaded."),
             _("Upload a one-pager that describes the solution."),
         ),
         _req(
             Code.PITCH_DECK,
-            OfferDocument.Kind.PITCH_DECK in kinds,
+            met[Code.PITCH_DECK],
             _("A pitch deck is uploaded."),
             _("Upload a pitch deck for Microsoft sellers."),
         ),
         _req(
             Code.SALES_CONTACT,
-            OfferContact.Role.SALES in roles,
+            met[Code.SALES_CONTACT],
             _("At least one sales contact is listed."),
             _("Add at least one contact with the sales role."),
         ),
         _req(
             Code.SOLUTION_TYPE,
-            solution_type in Offer.SolutionType.values,
+            met[Code.SOLUTION_TYPE],
             _("A solution type is chosen."),
             _("Choose the solution type: IP, service, managed service or device."),
         ),
         _req(
             Code.SERVICES_DESIGNATION,
-            not services_offer or partner.solutions_partner_designation,
+            met[Code.SERVICES_DESIGNATION],
             _(
                 "Service and managed service solutions need a solutions partner designation; "
                 "yours has one."
@@ -237,7 +330,7 @@ def evaluate(offer, partner, documents: Iterable, contacts: Iterable) -> Evaluat
         ),
         _req(
             Code.OFFER_ISV_CONNECT,
-            not bizapps_offer or getattr(offer, "isv_connect_enrolled", False),
+            met[Code.OFFER_ISV_CONNECT],
             _("The offer is enrolled in ISV Connect.")
             if bizapps_offer
             else _("No ISV Connect enrollment is needed for this type of offer."),
@@ -249,20 +342,17 @@ def evaluate(offer, partner, documents: Iterable, contacts: Iterable) -> Evaluat
         ),
         _req(
             Code.NOT_OFFICE_ADD_IN,
-            not offer.is_office_add_in,
+            met[Code.NOT_OFFICE_ADD_IN],
             _("The offer is not an Office add-in."),
             _("Office add-ins are never eligible for co-sell."),
         ),
     ]
 
     azure_level = CoSellStatus.AZURE_IP_INCENTIVE
-    revenue_met = partner.acr_trailing_12m_usd >= REVENUE_THRESHOLD_USD or (
-        offer.transactable and offer.billed_revenue_12m_usd >= REVENUE_THRESHOLD_USD
-    )
     azure = [
         _req(
             Code.AZURE_IP_TYPE,
-            offer_type in AZURE_IP_TYPES,
+            met[Code.AZURE_IP_TYPE],
             _("The offer type can earn the Azure IP co-sell incentive."),
             _(
                 "Only Azure application, Azure container, Azure virtual machine, IoT Edge "
@@ -272,14 +362,14 @@ def evaluate(offer, partner, documents: Iterable, contacts: Iterable) -> Evaluat
         ),
         _req(
             Code.SOLUTION_TYPE_IP,
-            offer.solution_type == Offer.SolutionType.IP,
+            met[Code.SOLUTION_TYPE_IP],
             _("The solution type is IP (software)."),
             _("Set the solution type to IP (software)."),
             azure_level,
         ),
         _req(
             Code.AZURE_REVENUE,
-            revenue_met,
+            met[Code.AZURE_REVENUE],
             _(
                 "Azure consumed revenue, or the offer's billed marketplace revenue, reaches "
                 "USD 100,000 over the last 12 months."
@@ -292,14 +382,14 @@ def evaluate(offer, partner, documents: Iterable, contacts: Iterable) -> Evaluat
         ),
         _req(
             Code.TECHNICAL_VALIDATION,
-            technical_validation_passed(offer),
+            met[Code.TECHNICAL_VALIDATION],
             _("Technical validation passed: the solution is mostly repeatable IP on Azure."),
             _technical_validation_sentence(offer),
             azure_level,
         ),
         _req(
             Code.ARCHITECTURE_DIAGRAM,
-            OfferDocument.Kind.ARCHITECTURE_DIAGRAM in kinds,
+            met[Code.ARCHITECTURE_DIAGRAM],
             _("A reference architecture diagram is uploaded."),
             _("Upload a reference architecture diagram."),
             azure_level,
@@ -309,7 +399,7 @@ def evaluate(offer, partner, documents: Iterable, contacts: Iterable) -> Evaluat
     bizapps = [
         _req(
             Code.BIZAPPS_TYPE,
-            bizapps_offer,
+            met[Code.BIZAPPS_TYPE],
             _("The offer type can earn the Business Applications co-sell incentive."),
             _(
                 "Only Dynamics 365 apps on Dataverse and Power Apps and Dynamics 365 Operations "
@@ -319,34 +409,21 @@ def evaluate(offer, partner, documents: Iterable, contacts: Iterable) -> Evaluat
         ),
         _req(
             Code.ISV_CONNECT,
-            tier in ISV_CONNECT_ENROLLED,
+            met[Code.ISV_CONNECT],
             _("Your partner is enrolled in ISV Connect."),
             _("Enroll in the ISV Connect program (standard or premium tier)."),
             CoSellStatus.BIZAPPS_STANDARD,
         ),
         _req(
             Code.ISV_CONNECT_PREMIUM,
-            tier == "premium",
+            met[Code.ISV_CONNECT_PREMIUM],
             _("Your partner is in the ISV Connect premium tier."),
             _("Move to the ISV Connect premium tier for the premium incentive."),
             CoSellStatus.BIZAPPS_PREMIUM,
         ),
     ]
 
-    checklist = ready + azure + bizapps
-
-    def all_met(reqs):
-        return all(r.met for r in reqs)
-
-    if not all_met(ready):
-        status = CoSellStatus.NOT_READY
-    elif all_met(azure):
-        status = CoSellStatus.AZURE_IP_INCENTIVE
-    elif all_met(bizapps[:2]):
-        status = CoSellStatus.BIZAPPS_PREMIUM if bizapps[2].met else CoSellStatus.BIZAPPS_STANDARD
-    else:
-        status = CoSellStatus.CO_SELL_READY
-    return Evaluation(status=status, checklist=checklist)
+    return Evaluation(status=status_for(met), checklist=ready + azure + bizapps)
 
 
 def deciding_requirement(

@@ -4,7 +4,6 @@ from datetime import datetime
 
 from django.conf import settings
 from django.db import transaction
-from django.db.models import Prefetch
 from django.utils import translation
 
 from cosell.core import audit, effects
@@ -12,10 +11,9 @@ from cosell.core import audit, effects
 from .. import events, tasks
 from ..badges import next_propagation_run
 from ..benefits import badge_eligible
-from ..models import BadgeState, Offer, OfferContact, OfferDocument
+from ..models import BadgeState, Offer
 from ..status_engine import RANK, Evaluation, deciding_requirement, evaluate
 
-BATCH_SIZE = 500
 EVALUATE_JOB = "offers.status_evaluate"
 REEVALUATE_ALL_JOB = "offers.reevaluate_all"
 PROPAGATE_JOB = "offers.badge_propagate"
@@ -38,13 +36,18 @@ def badge_next(state: str, eligible: bool, now: datetime) -> tuple[str, datetime
     return None
 
 
-def _needs_change(offer: Offer, evaluation: Evaluation, now: datetime) -> bool:
+def outcome_differs(offer, partner, status: str, unmet: list[str], now: datetime) -> bool:
+    """Whether an evaluation giving ``status`` and ``unmet`` changes ``offer`` (its status, its
+    missing requirements or its badge)."""
     return (
-        offer.co_sell_status != evaluation.status
-        or offer.co_sell_unmet != evaluation.unmet
-        or badge_next(offer.badge_state, badge_eligible(evaluation.status, offer.partner), now)
-        is not None
+        offer.co_sell_status != status
+        or offer.co_sell_unmet != unmet
+        or badge_next(offer.badge_state, badge_eligible(status, partner), now) is not None
     )
+
+
+def _needs_change(offer: Offer, evaluation: Evaluation, now: datetime) -> bool:
+    return outcome_differs(offer, offer.partner, evaluation.status, evaluation.unmet, now)
 
 
 def _apply(offer: Offer, evaluation: Evaluation, *, now: datetime, actor, job: str) -> Offer:
@@ -136,37 +139,7 @@ def offer_status_evaluate(*, offer_id: int, now: datetime, actor=None, job: str 
         return _apply(offer, evaluation, now=now, actor=actor, job=job or EVALUATE_JOB)
 
 
-def offers_reevaluate_all(*, now: datetime, partner_id: int | None = None) -> int:
-    """Re-evaluate every offer (or one partner's); write only those whose outcome changes.
-
-    One pass reads the offers with their partners, document kinds and contact roles in chunks;
-    the few that change go through ``offer_status_evaluate`` (locked, audited, mailed).
-    """
-    offers = (
-        Offer.objects.select_related("partner")
-        .prefetch_related(
-            Prefetch("documents", queryset=OfferDocument.objects.only("id", "offer_id", "kind")),
-            Prefetch("contacts", queryset=OfferContact.objects.only("id", "offer_id", "role")),
-        )
-        .order_by("pk")
-    )
-    if partner_id is not None:
-        offers = offers.filter(partner_id=partner_id)
-    due = [
-        offer.pk
-        for offer in offers.iterator(chunk_size=BATCH_SIZE)
-        if _needs_change(
-            offer,
-            evaluate(offer, offer.partner, offer.documents.all(), offer.contacts.all()),
-            now,
-        )
-    ]
-    for offer_id in due:
-        offer_status_evaluate(offer_id=offer_id, now=now, job=REEVALUATE_ALL_JOB)
-    return len(due)
-
-
-# Rows per transaction of the badge job. Larger than BATCH_SIZE: each batch costs a commit (a WAL
+# Rows per transaction of the badge job. Larger than the evaluation batches: each batch costs a commit (a WAL
 # flush) and a publish, and a badge row is rarely edited by a person while the job holds it.
 PROPAGATE_BATCH_SIZE = 2000
 PROPAGATION = {
