@@ -140,7 +140,8 @@ def offer_status_evaluate(*, offer_id: int, now: datetime, actor=None, job: str 
 
 
 # Rows per transaction of the badge job. Larger than the evaluation batches: each batch costs a
-# commit (a WAL flush) and a publish, and a badge row is rarely edited by a person while the job holds it.
+# commit (a WAL flush) and a publish, and a badge row is rarely edited by a person while the job
+# holds it.
 PROPAGATE_BATCH_SIZE = 2000
 PROPAGATION = {
     BadgeState.PENDING: BadgeState.VISIBLE,
