@@ -64,16 +64,19 @@ def run(results, headers: dict[str, str], runs: int, *, queries: int) -> dict:
     )
 
 
-def _environ(headers: dict[str, str]) -> dict:
+def _environ(path: str, headers: dict[str, str]) -> dict:
     from django.test import RequestFactory
 
     extra = {"HTTP_" + k.upper().replace("-", "_"): v for k, v in headers.items()}
+    path, _, query = path.partition("?")
     return RequestFactory()._base_environ(
-        PATH_INFO=PATH, REQUEST_METHOD="GET", REMOTE_ADDR="127.0.0.1", **extra
+        PATH_INFO=path, QUERY_STRING=query, REQUEST_METHOD="GET", REMOTE_ADDR="127.0.0.1", **extra
     )
 
 
-def profile(headers: dict[str, str], requests: int = 500) -> dict:
+def profile(
+    headers: dict[str, str], requests: int = 500, path: str = PATH, output: Path = PROFILE_FILE
+) -> dict:
     """Time ``requests`` requests through the WSGI handler, then profile as many; write the
     profile's top functions and the parts' shares; return them."""
     from django.core.handlers.wsgi import WSGIHandler
@@ -85,7 +88,7 @@ def profile(headers: dict[str, str], requests: int = 500) -> dict:
         statuses.append(status)
 
     def one():
-        body = handler(_environ(headers), start_response)
+        body = handler(_environ(path, headers), start_response)
         b"".join(body)
         body.close()
 
@@ -96,7 +99,7 @@ def profile(headers: dict[str, str], requests: int = 500) -> dict:
         one()
     plain = (time.perf_counter() - started) / requests
     if any(not status.startswith("200") for status in statuses):
-        raise RuntimeError(f"{PATH} answered {set(statuses)} in process")
+        raise RuntimeError(f"{path} answered {set(statuses)} in process")
     profiler = cProfile.Profile()
     profiler.enable()
     for _ in range(requests):
@@ -115,7 +118,7 @@ def profile(headers: dict[str, str], requests: int = 500) -> dict:
         parts[label] = round(cumulative / requests * 1e6)  # microseconds per request
     out = io.StringIO()
     out.write(
-        f"{PATH} through cosell.wsgi's handler in one process, {requests} requests: "
+        f"{path} through cosell.wsgi's handler in one process, {requests} requests: "
         f"{plain * 1e6:.0f} us each without the profiler, {total * 1e6:.0f} us with it.\n\n"
         "Cumulative time per request under the profiler (us; nested parts count twice):\n"
     )
@@ -124,7 +127,7 @@ def profile(headers: dict[str, str], requests: int = 500) -> dict:
     out.write("\n")
     pstats.Stats(profiler, stream=out).sort_stats("tottime").print_stats(30)
     pstats.Stats(profiler, stream=out).sort_stats("cumulative").print_stats(40)
-    Path(PROFILE_FILE).write_text(out.getvalue())
+    Path(output).write_text(out.getvalue())
     return {
         "in_process_us": round(plain * 1e6),
         "profiled_us": round(total * 1e6),
