@@ -45,8 +45,9 @@ PRODUCTION_ENV = {
     "REDIS_URL": BENCH_REDIS_URL,
     "COSELL_CACHE_PREFIX": "cosell-bench",
 }
-# Both gunicorns' worker model and count (the portal's and the bare app's alike).
-GUNICORN_ARGS = ["--workers", "2"]
+# Both gunicorns' worker model and count: the portal's production settings (gunicorn.conf.py),
+# for the portal and the bare app alike.
+GUNICORN_ARGS = ["--config", str(ROOT / "gunicorn.conf.py")]
 AUTH_TABLES = ("core_apitoken", "django_session", "partners_membership", "partners_seller")
 
 
@@ -665,6 +666,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--load-seconds", type=int, default=10)
     parser.add_argument("--load-rounds", type=int, default=2, help="per client count")
     parser.add_argument("--skip-jobs", action="store_true")
+    parser.add_argument("--jobs", default="", help="a subset: expire,badge,reevaluate")
     args = parser.parse_args(argv)
     size = common.SIZES[args.size]
 
@@ -820,16 +822,20 @@ def main(argv: list[str] | None = None) -> int:
         )  # fmt: skip
         concurrency.throughput(
             results, "/api/v1/me/", fixed_cost.PATH, admin_headers, clients=(8,),
-            seconds=args.load_seconds, rounds=args.load_rounds, **ports,
+            seconds=args.load_seconds, rounds=args.load_rounds, share_target=None, **ports,
         )  # fmt: skip
     me["profile"] = fixed_cost.profile(admin_headers)
     log(f"\n{fixed_cost.PATH} in process: {me['profile']}")
 
+    jobs = set(args.jobs.split(",")) if args.jobs else {"expire", "badge", "reevaluate"}
     if not args.skip_jobs:
-        job_lead_expiry(results, args.job_reps)
-        job_badge_propagation(results, args.job_reps)
+        if "expire" in jobs:
+            job_lead_expiry(results, args.job_reps)
+        if "badge" in jobs:
+            job_badge_propagation(results, args.job_reps)
         reevaluate_reps = 1 if size.name == "default" else args.job_reps
-        job_reevaluate(results, reevaluate_reps)
+        if "reevaluate" in jobs:
+            job_reevaluate(results, reevaluate_reps)
 
     log("\n" + results.table())
     output = RESULTS / "latest.json"
