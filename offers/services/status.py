@@ -3,7 +3,7 @@
 from datetime import datetime
 
 from django.conf import settings
-from django.db import transaction
+from django.db import connection, transaction
 from django.utils import translation
 
 from cosell.core import audit, effects
@@ -149,11 +149,34 @@ PROPAGATION = {
 }
 
 
+def _propagate_rows(ids: list[int], now: datetime) -> None:
+    """One UPDATE for the batch: each row moves by its own state (``PROPAGATION``), guarded by
+    the states the rows were locked in. The ids go as one array parameter: ``pk__in`` would
+    bind (and the driver parse) one placeholder per id."""
+    table = Offer._meta.db_table
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f'UPDATE "{table}" SET '  # noqa: S608 (the table name is the model's, not input)
+            "badge_state = CASE badge_state WHEN %(pending)s THEN %(visible)s ELSE %(none)s END, "
+            "badge_visible_since = CASE badge_state WHEN %(pending)s THEN %(now)s END, "
+            "badge_due_at = NULL "
+            "WHERE id = ANY(%(ids)s) AND badge_state IN (%(pending)s, %(removal)s)",
+            {
+                "pending": BadgeState.PENDING.value,
+                "visible": PROPAGATION[BadgeState.PENDING].value,
+                "none": PROPAGATION[BadgeState.REMOVAL_PENDING].value,
+                "removal": BadgeState.REMOVAL_PENDING.value,
+                "now": now,
+                "ids": ids,
+            },
+        )
+
+
 def badge_propagate(*, now: datetime, batch_size: int = PROPAGATE_BATCH_SIZE) -> int:
     """Publish pending badges and take down those marked for removal, for the run due by ``now``.
 
     Set-based: each batch is the next due rows, locked by the query that selects them (so an
-    evaluation that moved a badge meanwhile is seen), updated with one UPDATE per target state,
+    evaluation that moved a badge meanwhile is seen), updated with one UPDATE,
     audited and emitted with one COPY each, in one transaction. A second run for the same
     instant finds nothing due.
     """
@@ -187,16 +210,7 @@ def badge_propagate(*, now: datetime, batch_size: int = PROPAGATE_BATCH_SIZE) ->
                 # The moment the run published it (the job runs after the run falls due).
                 offer["badge_visible_since"] = now if new == BadgeState.VISIBLE else None
                 offer["badge_due_at"] = None
-            # One UPDATE per target state (not bulk_update's CASE per id), guarded by the state
-            # the rows were locked in.
-            for old_state, new_state in PROPAGATION.items():
-                ids = [offer["id"] for offer, change in changes if change["from"] == old_state]
-                if ids:
-                    Offer.objects.filter(pk__in=ids, badge_state=old_state).update(
-                        badge_state=new_state,
-                        badge_due_at=None,
-                        badge_visible_since=(now if new_state == BadgeState.VISIBLE else None),
-                    )
+            _propagate_rows([offer["id"] for offer in offers], now)
             audit.bulk_record_many(Offer, "badge_changed", audit_entries, job=PROPAGATE_JOB, at=now)
             events.emit_offer_values("offer.badge_changed", changes, at=now)
             changed += len(offers)
