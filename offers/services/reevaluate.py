@@ -2,7 +2,7 @@
 
 Reading: the offers' facts in chunks (keyset on the id: one query for the offers' columns the
 rules read, one for their document kinds, one for their contact roles, one for the partners not
-seen yet), decided by the status engine's own rules (``status_engine.outcome``: the predicates
+seen yet), decided by the status engine's own rules (``status_rules.outcome``: the predicates
 ``evaluate`` explains, without building its sentences). Writing: only the offers whose status,
 missing requirements or badge would change, in batches of ``WRITE_BATCH`` per transaction, each
 locked and evaluated again under its lock and written by the single-offer service's own
