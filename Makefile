@@ -52,5 +52,6 @@ BENCH_DATABASE_URL ?= postgres://postgres@127.0.0.1:5432/cosell_bench_$(SIZE)
 bench: install
 	@DATABASE_URL="$(BENCH_DATABASE_URL)" REDIS_URL="$${BENCH_REDIS_URL:-redis://127.0.0.1:6379/9}" \
 		scripts/ensure_services.sh
+	@scripts/ensure_bench_tools.sh
 	DATABASE_URL="$(BENCH_DATABASE_URL)" $(BIN)/python -m bench.generate --size $(SIZE)
 	DATABASE_URL="$(BENCH_DATABASE_URL)" $(BIN)/python -m bench.run --size $(SIZE) $(BENCH_ARGS)

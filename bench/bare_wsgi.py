@@ -14,6 +14,11 @@ import psycopg
 
 with open(os.environ["BENCH_BARE_QUERIES"]) as queries_file:
     QUERIES: dict[str, list[str]] = json.load(queries_file)
+# Fixed answers (``BENCH_BARE_BODIES``: path -> the portal's JSON body), served as they are.
+BODIES: dict[str, str] = {}
+if os.environ.get("BENCH_BARE_BODIES"):
+    with open(os.environ["BENCH_BARE_BODIES"]) as bodies_file:
+        BODIES = json.load(bodies_file)
 _connection: psycopg.Connection | None = None
 
 
@@ -28,6 +33,12 @@ def application(environ, start_response):
     path = environ.get("PATH_INFO", "")
     if environ.get("QUERY_STRING"):
         path += "?" + environ["QUERY_STRING"]
+    if path in BODIES:
+        body = BODIES[path].encode()
+        start_response(
+            "200 OK", [("Content-Type", "application/json"), ("Content-Length", str(len(body)))]
+        )
+        return [body]
     statements = QUERIES.get(path)
     if statements is None:
         start_response("404 Not Found", [("Content-Type", "text/plain")])

@@ -15,17 +15,15 @@ import http.client
 import json
 import os
 import re
-import shutil
 import signal
 import statistics
 import subprocess
 import sys
 import tempfile
-import threading
 import time
 from pathlib import Path
 
-from . import common, csv_import
+from . import common, concurrency, csv_import, fixed_cost
 from .common import LARGE_PARTNER_ID, NOW, RESULTS, ROOT
 
 DJANGO_PORT = int(os.environ.get("BENCH_DJANGO_PORT", "8101"))
@@ -47,6 +45,9 @@ PRODUCTION_ENV = {
     "REDIS_URL": BENCH_REDIS_URL,
     "COSELL_CACHE_PREFIX": "cosell-bench",
 }
+# Both gunicorns' worker model and count: the portal's production settings (gunicorn.conf.py),
+# for the portal and the bare app alike.
+GUNICORN_ARGS = ["--config", str(ROOT / "gunicorn.conf.py")]
 AUTH_TABLES = ("core_apitoken", "django_session", "partners_membership", "partners_seller")
 
 
@@ -67,7 +68,10 @@ class Results:
     def __init__(self):
         self.rows: list[dict] = []
 
-    def add(self, scenario: str, times: list[float], limit: list[float], target: float, **extra):
+    def add(
+        self, scenario: str, times: list[float], limit: list[float], target: float | None, **extra
+    ):
+        """``target``: the ratio's ceiling, or None when the scenario has no ratio target."""
         median, limit_median = statistics.median(times), statistics.median(limit)
         ratio = round(median / limit_median, 2) if limit_median else None
         row = {
@@ -76,8 +80,8 @@ class Results:
             "p95_ms": ms(p95(times)),
             "limit_median_ms": ms(limit_median),
             "ratio": ratio,
-            "target": f"<= {target}x",
-            "met": ratio is not None and ratio <= target,
+            "target": target,
+            "met": None if target is None else (ratio is not None and ratio <= target),
             "runs": len(times),
             **extra,
         }
@@ -95,10 +99,12 @@ class Results:
         for row in self.rows:
             met = {True: "yes", False: "NO", None: "-"}[row.get("met")]
             ratio = row["ratio"] if row["ratio"] is not None else "-"
+            target = row["target"]
+            target = f"<= {target}x" if isinstance(target, int | float) else (target or "-")
             lines.append(
                 f"{row['scenario']:<52} {row['median_ms']:>10} {row['p95_ms']:>9} "
                 f"{row['limit_median_ms']:>9} {ratio:>6} "
-                f"{row['target']:>8}  {met}"
+                f"{target:>8}  {met}"
             )
         return "\n".join(lines)
 
@@ -210,8 +216,7 @@ class Gunicorn:
             self.app,
             "--bind",
             f"127.0.0.1:{self.port}",
-            "--workers",
-            "2",
+            *GUNICORN_ARGS,
             "--timeout",
             "120",
             "--forwarded-allow-ips",
@@ -262,84 +267,6 @@ def time_pair(path: str, headers: dict[str, str], runs: int) -> tuple[list[float
             raise RuntimeError(f"{path}: bare app answered {status}: {body[:300]!r}")
         bare.append(elapsed)
     return portal, bare
-
-
-WRK_SCRIPT = """
-local threads = {}
-function setup(thread) table.insert(threads, thread) end
-function init(args) non2xx = 0 end
-function response(status, headers, body)
-  if status < 200 or status > 299 then non2xx = non2xx + 1 end
-end
-function done(summary, latency, requests)
-  local total = 0
-  for _, t in ipairs(threads) do total = total + t:get("non2xx") end
-  local e = summary.errors
-  io.write(string.format(
-    'BENCH {"requests": %d, "duration_us": %d, "non2xx": %d, "socket_errors": %d, '
-    .. '"p50_us": %d, "p95_us": %d, "p99_us": %d}\\n',
-    summary.requests, summary.duration, total, e.connect + e.read + e.write + e.timeout,
-    latency:percentile(50), latency:percentile(95), latency:percentile(99)))
-end
-"""
-
-
-def load_test(port: int, path: str, headers: dict[str, str], seconds: int) -> dict:
-    """8 concurrent clients for ``seconds``: wrk, or a threaded Python client without it."""
-    wrk = shutil.which("wrk")
-    if wrk:
-        with tempfile.NamedTemporaryFile("w", suffix=".lua", delete=False) as script:
-            script.write(WRK_SCRIPT)
-        command = [wrk, "-t2", "-c8", f"-d{seconds}s", "--timeout", "30s", "-s", script.name]
-        for name, value in headers.items():
-            command += ["-H", f"{name}: {value}"]
-        command.append(f"http://127.0.0.1:{port}{path}")
-        output = subprocess.run(command, capture_output=True, text=True, check=True).stdout
-        os.unlink(script.name)
-        stats = json.loads(output.split("BENCH ", 1)[1].splitlines()[0])
-        return {
-            "tool": "wrk -t2 -c8",
-            "rps": round(stats["requests"] / (stats["duration_us"] / 1e6), 1),
-            "errors": stats["non2xx"] + stats["socket_errors"],
-            "non2xx": stats["non2xx"],
-            "socket_errors": stats["socket_errors"],
-            "p50_ms": stats["p50_us"] / 1000,
-            "p95_ms": stats["p95_us"] / 1000,
-        }
-    return python_load_test(port, path, headers, seconds)
-
-
-def python_load_test(port: int, path: str, headers: dict[str, str], seconds: int) -> dict:
-    times: list[float] = []
-    errors = [0]
-    lock = threading.Lock()
-    deadline = time.perf_counter() + seconds
-
-    def client():
-        while time.perf_counter() < deadline:
-            try:
-                status, _, elapsed = http_get(port, path, headers)
-            except OSError:
-                status, elapsed = 0, 0.0
-            with lock:
-                times.append(elapsed)
-                if not 200 <= status < 300:
-                    errors[0] += 1
-
-    threads = [threading.Thread(target=client) for _ in range(8)]
-    started = time.perf_counter()
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
-    duration = time.perf_counter() - started
-    return {
-        "tool": "python threads x8 (wrk not installed)",
-        "rps": round(len(times) / duration, 1),
-        "errors": errors[0],
-        "p50_ms": ms(statistics.median(times)),
-        "p95_ms": ms(p95(times)),
-    }
 
 
 # --- database helpers -------------------------------------------------------------------------
@@ -692,17 +619,15 @@ def job_reevaluate(results: Results, reps: int) -> None:
             f"{changed} changed; reading the same rows in SQL {limit[-1]:.2f} s")  # fmt: skip
     sql("DELETE FROM core_auditevent WHERE id > %s", [audit_baseline])
     purge_broker()
-    row = results.add(
+    results.add(
         f"job offers.reevaluate_all ({total:,} offers)",
         times,
         limit,
-        float("inf"),
+        2.0,
         rows=total,
         rows_per_s=round(total / statistics.median(times)),
         changed=changed,
     )
-    row["target"] = "rows/s (limit: same rows read in SQL)"
-    row["met"] = None
 
 
 # --- main -------------------------------------------------------------------------------------
@@ -738,11 +663,13 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--size", choices=sorted(common.SIZES), default="default")
     parser.add_argument("--runs", type=int, default=30, help="requests per read scenario")
     parser.add_argument("--job-reps", type=int, default=3)
-    parser.add_argument("--load-seconds", type=int, default=15)
+    parser.add_argument("--load-seconds", type=int, default=10)
+    parser.add_argument("--load-rounds", type=int, default=2, help="per client count")
     parser.add_argument("--skip-jobs", action="store_true")
     parser.add_argument(
         "--only", default="", help="only reads whose name contains this (no load, jobs)"
     )
+    parser.add_argument("--jobs", default="", help="a subset: expire,badge,reevaluate,csv")
     args = parser.parse_args(argv)
     size = common.SIZES[args.size]
 
@@ -867,9 +794,14 @@ def main(argv: list[str] | None = None) -> int:
 
     bare_file = RESULTS / "bare_queries.json"
     bare_file.write_text(json.dumps(captured, indent=1))
-    env_bare = {**env, "BENCH_BARE_QUERIES": str(bare_file)}
-    throughput = {}
-    log("\nHTTP: portal (gunicorn cosell.wsgi :8101) against bare app (gunicorn :8102)")
+    me = fixed_cost.prepare(admin_headers)
+    env_bare = {
+        **env,
+        "BENCH_BARE_QUERIES": str(bare_file),
+        "BENCH_BARE_BODIES": me["BENCH_BARE_BODIES"],
+    }
+    log(f"\nHTTP: portal (gunicorn cosell.wsgi :{DJANGO_PORT}) against bare app (gunicorn "
+        f":{BARE_PORT}), both {' '.join(GUNICORN_ARGS)}")  # fmt: skip
     with (
         Gunicorn("cosell.wsgi", DJANGO_PORT, env),
         Gunicorn("bench.bare_wsgi", BARE_PORT, env_bare),
@@ -881,7 +813,7 @@ def main(argv: list[str] | None = None) -> int:
                 log(f"  !! {name}: {exc}")
                 results.rows.append(
                     {"scenario": name, "median_ms": None, "p95_ms": None,
-                     "limit_median_ms": None, "ratio": None, "target": "<= 2.5x",
+                     "limit_median_ms": None, "ratio": None, "target": 2.5,
                      "met": False, "error": str(exc)[:300], "path": path}
                 )  # fmt: skip
                 continue
@@ -890,45 +822,44 @@ def main(argv: list[str] | None = None) -> int:
             log("\n" + results.table())
             return 0
         list_path = f"/api/v1/opportunities/?{list_filter}"
-        log(f"\nLoad: 8 concurrent clients for {args.load_seconds} s on {list_path}")
-        throughput["portal"] = load_test(DJANGO_PORT, list_path, admin_headers, args.load_seconds)
-        log(f"  portal: {throughput['portal']}")
-        throughput["bare"] = load_test(BARE_PORT, list_path, {}, args.load_seconds)
-        log(f"  bare:   {throughput['bare']}")
-    portal_load, bare_load = throughput["portal"], throughput["bare"]
-    results.rows.append(
-        {
-            "scenario": "list throughput, 8 clients (req/s; errors)",
-            "median_ms": portal_load["p50_ms"],
-            "p95_ms": portal_load["p95_ms"],
-            "limit_median_ms": bare_load["p50_ms"],
-            "ratio": round(bare_load["rps"] / portal_load["rps"], 2)
-            if portal_load["rps"]
-            else None,
-            "target": "0 errors",
-            "met": portal_load["errors"] == 0,
-            "rps": portal_load["rps"],
-            "limit_rps": bare_load["rps"],
-            "errors": portal_load["errors"],
-            "tool": portal_load["tool"],
-        }
-    )
+        ports = {"portal_port": DJANGO_PORT, "bare_port": BARE_PORT}
+        fixed_cost.run(results, admin_headers, args.runs * 3, queries=me["queries"])
+        concurrency.throughput(
+            results, "list", list_path, admin_headers, seconds=args.load_seconds,
+            rounds=args.load_rounds, **ports,
+        )  # fmt: skip
+        concurrency.throughput(
+            results, "/api/v1/me/", fixed_cost.PATH, admin_headers, clients=(8,),
+            seconds=args.load_seconds, rounds=args.load_rounds, share_target=None, **ports,
+        )  # fmt: skip
+    me["profile"] = fixed_cost.profile(admin_headers)
+    log(f"\n{fixed_cost.PATH} in process: {me['profile']}")
 
+    jobs = set(args.jobs.split(",")) if args.jobs else {"expire", "badge", "reevaluate", "csv"}
     if not args.skip_jobs:
-        job_lead_expiry(results, args.job_reps)
-        job_badge_propagation(results, args.job_reps)
+        if "expire" in jobs:
+            job_lead_expiry(results, args.job_reps)
+        if "badge" in jobs:
+            job_badge_propagation(results, args.job_reps)
         reevaluate_reps = 1 if size.name == "default" else args.job_reps
-        job_reevaluate(results, reevaluate_reps)
-        csv_import.csv_import(results, args.job_reps, log)
+        if "reevaluate" in jobs:
+            job_reevaluate(results, reevaluate_reps)
+        if "csv" in jobs:
+            csv_import.csv_import(results, args.job_reps, log)
 
     log("\n" + results.table())
-    log(f"\nthroughput: portal {portal_load['rps']} req/s, {portal_load['errors']} errors "
-        f"({portal_load['tool']}); bare app {bare_load['rps']} req/s")  # fmt: skip
     output = RESULTS / "latest.json"
     output.write_text(json.dumps(results.rows, indent=2, default=str))
     (RESULTS / f"run-{size.name}.json").write_text(
         json.dumps(
-            {"size": size.name, "machine": info, "results": results.rows, "query_counts": counts},
+            {
+                "size": size.name,
+                "machine": info,
+                "gunicorn": GUNICORN_ARGS,
+                "results": results.rows,
+                "query_counts": counts,
+                "me_profile": me["profile"],
+            },
             indent=2,
             default=str,
         )

@@ -318,8 +318,9 @@ REST_FRAMEWORK = {
         "rest_framework.parsers.MultiPartParser",
     ],
     "DEFAULT_THROTTLE_CLASSES": [
-        "rest_framework.throttling.AnonRateThrottle",
-        "rest_framework.throttling.UserRateThrottle",
+        # DRF's, counting in one Redis round trip (cosell/core/throttling.py).
+        "cosell.core.throttling.AnonRateThrottle",
+        "cosell.core.throttling.UserRateThrottle",
     ],
     "DEFAULT_THROTTLE_RATES": {
         "anon": os.environ.get("COSELL_API_ANON_RATE", "60/min"),

@@ -7,52 +7,27 @@ runs no query, so the same answer comes out of a page, the API, a task and a tes
 
 from collections.abc import Iterable
 from dataclasses import dataclass, field
-from decimal import Decimal
 from typing import Any
 
 from django.utils.translation import gettext_lazy as _
 
-from .models import (
-    AZURE_IP_TYPES,
-    BIZAPPS_TYPES,
-    CoSellStatus,
-    Offer,
-    OfferContact,
-    OfferDocument,
-    OfferType,
+from .models import BIZAPPS_TYPES, CoSellStatus, Offer
+from .status_rules import (  # noqa: F401 (the rules' names, used here and imported from here)
+    AZURE_CODES,
+    BIZAPPS_CODES,
+    CHECKLIST_CODES,
+    ISV_CONNECT_ENROLLED,
+    OFFER_FACTS,
+    READY_CODES,
+    REVENUE_THRESHOLD_USD,
+    SERVICES_SOLUTION_TYPES,
+    VALIDATED_BY_DEFAULT_TYPES,
+    Code,
+    outcome,
+    requirements_met,
+    status_for,
+    technical_validation_passed,
 )
-
-REVENUE_THRESHOLD_USD = Decimal("100000")
-# Transactable offers of these types pass technical validation by default.
-VALIDATED_BY_DEFAULT_TYPES = frozenset(
-    {OfferType.AZURE_VIRTUAL_MACHINE, OfferType.AZURE_APPLICATION}
-)
-ISV_CONNECT_ENROLLED = frozenset({"standard", "premium"})
-# Solution types that need the partner's solutions partner designation (services partners).
-SERVICES_SOLUTION_TYPES = frozenset({"service", "managed_service"})
-
-
-class Code:
-    """Stable requirement codes (API clients and audit events use them)."""
-
-    PARTNER_ID = "partner_id"
-    BUSINESS_PROFILE = "business_profile"
-    OFFER_LIVE = "offer_live"
-    ONE_PAGER = "one_pager"
-    PITCH_DECK = "pitch_deck"
-    SALES_CONTACT = "sales_contact"
-    SOLUTION_TYPE = "solution_type"
-    SERVICES_DESIGNATION = "services_designation"
-    NOT_OFFICE_ADD_IN = "not_office_add_in"
-    OFFER_ISV_CONNECT = "offer_isv_connect"
-    AZURE_IP_TYPE = "azure_ip_type"
-    SOLUTION_TYPE_IP = "solution_type_ip"
-    AZURE_REVENUE = "azure_revenue"
-    TECHNICAL_VALIDATION = "technical_validation"
-    ARCHITECTURE_DIAGRAM = "architecture_diagram"
-    BIZAPPS_TYPE = "bizapps_type"
-    ISV_CONNECT = "isv_connect"
-    ISV_CONNECT_PREMIUM = "isv_connect_premium"
 
 
 @dataclass(frozen=True)
@@ -131,17 +106,6 @@ def _req(code: str, met: bool, yes, no, level=CoSellStatus.CO_SELL_READY) -> Req
     return Requirement(code=code, met=bool(met), detail=yes if met else no, level=level)
 
 
-def technical_validation_passed(offer) -> bool:
-    """Passed by Microsoft's review, or by default for a transactable VM or Azure application,
-    unless a review failed it: a failed validation never passes by default."""
-    result = offer.technical_validation
-    if result == Offer.TechnicalValidation.PASSED:
-        return True
-    if result == Offer.TechnicalValidation.FAILED:
-        return False
-    return bool(offer.transactable and offer.offer_type in VALIDATED_BY_DEFAULT_TYPES)
-
-
 def _technical_validation_sentence(offer):
     """What the partner can do about technical validation, in the state it is in."""
     result = offer.technical_validation
@@ -169,28 +133,26 @@ def evaluate(offer, partner, documents: Iterable, contacts: Iterable) -> Evaluat
     """
     kinds = {_kind(d) for d in documents}
     roles = {_role(c) for c in contacts}
-    offer_type = offer.offer_type
-    tier = str(partner.isv_connect_tier or "none")
-    solution_type = str(offer.solution_type or "")
-    services_offer = solution_type in SERVICES_SOLUTION_TYPES
-    bizapps_offer = offer_type in BIZAPPS_TYPES
+    met = requirements_met(offer, partner, kinds, roles)
+    services_offer = str(offer.solution_type or "") in SERVICES_SOLUTION_TYPES
+    bizapps_offer = offer.offer_type in BIZAPPS_TYPES
 
     ready = [
         _req(
             Code.PARTNER_ID,
-            partner.partner_id,
+            met[Code.PARTNER_ID],
             _("Your partner has a PartnerID."),
             _("Your partner needs a PartnerID; ask the portal's administrators to add it."),
         ),
         _req(
             Code.BUSINESS_PROFILE,
-            partner.business_profile_complete,
+            met[Code.BUSINESS_PROFILE],
             _("Your business profile is complete."),
             _("Complete your business profile in Partner Center."),
         ),
         _req(
             Code.OFFER_LIVE,
-            offer.listing_state == Offer.ListingState.LIVE,
+            met[Code.OFFER_LIVE],
             _("The offer is live on the store."),
             _(
                 "The offer must be live on the store, not a draft. Publish it in Partner "
@@ -199,31 +161,31 @@ def evaluate(offer, partner, documents: Iterable, contacts: Iterable) -> Evaluat
         ),
         _req(
             Code.ONE_PAGER,
-            OfferDocument.Kind.ONE_PAGER in kinds,
+            met[Code.ONE_PAGER],
             _("A one-pager is uploaded."),
             _("Upload a one-pager that describes the solution."),
         ),
         _req(
             Code.PITCH_DECK,
-            OfferDocument.Kind.PITCH_DECK in kinds,
+            met[Code.PITCH_DECK],
             _("A pitch deck is uploaded."),
             _("Upload a pitch deck for Microsoft sellers."),
         ),
         _req(
             Code.SALES_CONTACT,
-            OfferContact.Role.SALES in roles,
+            met[Code.SALES_CONTACT],
             _("At least one sales contact is listed."),
             _("Add at least one contact with the sales role."),
         ),
         _req(
             Code.SOLUTION_TYPE,
-            solution_type in Offer.SolutionType.values,
+            met[Code.SOLUTION_TYPE],
             _("A solution type is chosen."),
             _("Choose the solution type: IP, service, managed service or device."),
         ),
         _req(
             Code.SERVICES_DESIGNATION,
-            not services_offer or partner.solutions_partner_designation,
+            met[Code.SERVICES_DESIGNATION],
             _(
                 "Service and managed service solutions need a solutions partner designation; "
                 "yours has one."
@@ -237,7 +199,7 @@ def evaluate(offer, partner, documents: Iterable, contacts: Iterable) -> Evaluat
         ),
         _req(
             Code.OFFER_ISV_CONNECT,
-            not bizapps_offer or getattr(offer, "isv_connect_enrolled", False),
+            met[Code.OFFER_ISV_CONNECT],
             _("The offer is enrolled in ISV Connect.")
             if bizapps_offer
             else _("No ISV Connect enrollment is needed for this type of offer."),
@@ -249,20 +211,17 @@ def evaluate(offer, partner, documents: Iterable, contacts: Iterable) -> Evaluat
         ),
         _req(
             Code.NOT_OFFICE_ADD_IN,
-            not offer.is_office_add_in,
+            met[Code.NOT_OFFICE_ADD_IN],
             _("The offer is not an Office add-in."),
             _("Office add-ins are never eligible for co-sell."),
         ),
     ]
 
     azure_level = CoSellStatus.AZURE_IP_INCENTIVE
-    revenue_met = partner.acr_trailing_12m_usd >= REVENUE_THRESHOLD_USD or (
-        offer.transactable and offer.billed_revenue_12m_usd >= REVENUE_THRESHOLD_USD
-    )
     azure = [
         _req(
             Code.AZURE_IP_TYPE,
-            offer_type in AZURE_IP_TYPES,
+            met[Code.AZURE_IP_TYPE],
             _("The offer type can earn the Azure IP co-sell incentive."),
             _(
                 "Only Azure application, Azure container, Azure virtual machine, IoT Edge "
@@ -272,14 +231,14 @@ def evaluate(offer, partner, documents: Iterable, contacts: Iterable) -> Evaluat
         ),
         _req(
             Code.SOLUTION_TYPE_IP,
-            offer.solution_type == Offer.SolutionType.IP,
+            met[Code.SOLUTION_TYPE_IP],
             _("The solution type is IP (software)."),
             _("Set the solution type to IP (software)."),
             azure_level,
         ),
         _req(
             Code.AZURE_REVENUE,
-            revenue_met,
+            met[Code.AZURE_REVENUE],
             _(
                 "Azure consumed revenue, or the offer's billed marketplace revenue, reaches "
                 "USD 100,000 over the last 12 months."
@@ -292,14 +251,14 @@ def evaluate(offer, partner, documents: Iterable, contacts: Iterable) -> Evaluat
         ),
         _req(
             Code.TECHNICAL_VALIDATION,
-            technical_validation_passed(offer),
+            met[Code.TECHNICAL_VALIDATION],
             _("Technical validation passed: the solution is mostly repeatable IP on Azure."),
             _technical_validation_sentence(offer),
             azure_level,
         ),
         _req(
             Code.ARCHITECTURE_DIAGRAM,
-            OfferDocument.Kind.ARCHITECTURE_DIAGRAM in kinds,
+            met[Code.ARCHITECTURE_DIAGRAM],
             _("A reference architecture diagram is uploaded."),
             _("Upload a reference architecture diagram."),
             azure_level,
@@ -309,7 +268,7 @@ def evaluate(offer, partner, documents: Iterable, contacts: Iterable) -> Evaluat
     bizapps = [
         _req(
             Code.BIZAPPS_TYPE,
-            bizapps_offer,
+            met[Code.BIZAPPS_TYPE],
             _("The offer type can earn the Business Applications co-sell incentive."),
             _(
                 "Only Dynamics 365 apps on Dataverse and Power Apps and Dynamics 365 Operations "
@@ -319,34 +278,21 @@ def evaluate(offer, partner, documents: Iterable, contacts: Iterable) -> Evaluat
         ),
         _req(
             Code.ISV_CONNECT,
-            tier in ISV_CONNECT_ENROLLED,
+            met[Code.ISV_CONNECT],
             _("Your partner is enrolled in ISV Connect."),
             _("Enroll in the ISV Connect program (standard or premium tier)."),
             CoSellStatus.BIZAPPS_STANDARD,
         ),
         _req(
             Code.ISV_CONNECT_PREMIUM,
-            tier == "premium",
+            met[Code.ISV_CONNECT_PREMIUM],
             _("Your partner is in the ISV Connect premium tier."),
             _("Move to the ISV Connect premium tier for the premium incentive."),
             CoSellStatus.BIZAPPS_PREMIUM,
         ),
     ]
 
-    checklist = ready + azure + bizapps
-
-    def all_met(reqs):
-        return all(r.met for r in reqs)
-
-    if not all_met(ready):
-        status = CoSellStatus.NOT_READY
-    elif all_met(azure):
-        status = CoSellStatus.AZURE_IP_INCENTIVE
-    elif all_met(bizapps[:2]):
-        status = CoSellStatus.BIZAPPS_PREMIUM if bizapps[2].met else CoSellStatus.BIZAPPS_STANDARD
-    else:
-        status = CoSellStatus.CO_SELL_READY
-    return Evaluation(status=status, checklist=checklist)
+    return Evaluation(status=status_for(met), checklist=ready + azure + bizapps)
 
 
 def deciding_requirement(

@@ -10,13 +10,13 @@ from drf_spectacular.utils import extend_schema, inline_serializer
 from rest_framework import exceptions, serializers, status
 from rest_framework.permissions import AllowAny
 from rest_framework.response import Response
-from rest_framework.throttling import ScopedRateThrottle
 from rest_framework.views import APIView
 from rest_framework.views import exception_handler as drf_exception_handler
 
 from . import clock
 from .errors import DomainError, ValidationFailed
 from .services import api_token_create
+from .throttling import ScopedRateThrottle
 
 
 def _error_body(status_code: int, code: str, detail: str, errors=None, **extra) -> dict:

@@ -27,9 +27,11 @@ class TokenAuthentication(authentication.BaseAuthentication):
             raw = header[1].decode()
         except UnicodeError as exc:
             raise exceptions.AuthenticationFailed(_("Invalid token header.")) from exc
+        # The person's membership (with its partner) and seller record come in the same query:
+        # every API view asks for them (role, visibility), each a query of its own otherwise.
         token = (
             ApiToken.objects.active()
-            .select_related("user")
+            .select_related("user", "user__membership__partner", "user__seller")
             .filter(key_hash=hash_token(raw))
             .first()
         )

@@ -11,7 +11,7 @@ import functools
 import logging
 import time
 
-from django.core.cache.backends.redis import RedisCache
+from django.core.cache.backends.redis import RedisCache, RedisCacheClient
 from redis.exceptions import ConnectionError as RedisConnectionError
 from redis.exceptions import TimeoutError as RedisTimeoutError
 
@@ -53,6 +53,20 @@ def _get_default(args, kwargs):
     return kwargs.get("default", args[1] if len(args) > 1 else None)
 
 
+class ReusedClientRedisCacheClient(RedisCacheClient):
+    """Django's, keeping one ``redis.Redis`` per connection pool: Django builds a new one for
+    every cache operation (its constructor registers ~170 response callbacks), a measurable
+    part of an API request's fixed cost. The client is thread-safe; the pool is Django's."""
+
+    def get_client(self, key=None, *, write=False):
+        pool = self._get_connection_pool(write)
+        clients = self.__dict__.setdefault("_clients", {})
+        client = clients.get(id(pool))
+        if client is None:
+            client = clients[id(pool)] = self._client(connection_pool=pool)
+        return client
+
+
 class ResilientRedisCache(RedisCache):
     """Django's Redis cache, failing open (see the module docstring)."""
 
@@ -62,6 +76,7 @@ class ResilientRedisCache(RedisCache):
         options.update(params.get("OPTIONS") or {})
         params["OPTIONS"] = options
         super().__init__(server, params)
+        self._class = ReusedClientRedisCacheClient
 
     get = _fail_open(_get_default)(RedisCache.get)
     add = _fail_open(default=False)(RedisCache.add)
@@ -81,3 +96,36 @@ class ResilientRedisCache(RedisCache):
             _log_down("incr", exc)
             # Counting is impossible: behave as for a missing key.
             raise ValueError(f"Key '{key}' not found (cache unavailable)") from exc
+
+
+# Increment a window's counter; a new counter gets the window's expiry. Returns (count, seconds
+# left). One round trip, atomic: no counter is ever left without its expiry.
+_COUNT_SCRIPT = """
+local count = redis.call('INCR', KEYS[1])
+if count == 1 then redis.call('EXPIRE', KEYS[1], ARGV[1]) end
+local ttl = redis.call('TTL', KEYS[1])
+if ttl < 0 then redis.call('EXPIRE', KEYS[1], ARGV[1]); ttl = tonumber(ARGV[1]) end
+return {count, ttl}
+"""
+
+
+def count_in_window(cache, key: str, seconds: int) -> tuple[int, int]:
+    """Count one event for ``key`` in a window of ``seconds`` that starts with its first event;
+    return (events so far in the window, seconds until it ends). With Redis down: (0, 0), so
+    that callers let the event through (fail open). Other caches: add and incr."""
+    # ``cache`` may be django.core.cache.cache, a proxy: ask for Redis's client, not the class.
+    if hasattr(getattr(cache, "_cache", None), "get_client"):
+        full_key = cache.make_and_validate_key(key)
+        try:
+            client = cache._cache.get_client(full_key, write=True)
+            count, ttl = client.eval(_COUNT_SCRIPT, 1, full_key, int(seconds))
+        except DOWN as exc:
+            _log_down("count_in_window", exc)
+            return 0, 0
+        return int(count), int(ttl)
+    cache.add(key, 0, timeout=seconds)
+    try:
+        return cache.incr(key), seconds
+    except ValueError:  # expired between add and incr
+        cache.set(key, 1, timeout=seconds)
+        return 1, seconds

@@ -23,7 +23,8 @@ from .offers import (
     queue_evaluation,
     technical_validation_allowed,
 )
-from .status import badge_propagate, offer_status_evaluate, offers_reevaluate_all
+from .reevaluate import offers_reevaluate_all
+from .status import badge_propagate, offer_status_evaluate
 
 __all__ = [
     "EDITABLE_FIELDS",

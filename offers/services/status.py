@@ -3,8 +3,7 @@
 from datetime import datetime
 
 from django.conf import settings
-from django.db import transaction
-from django.db.models import Prefetch
+from django.db import connection, transaction
 from django.utils import translation
 
 from cosell.core import audit, effects
@@ -12,10 +11,9 @@ from cosell.core import audit, effects
 from .. import events, tasks
 from ..badges import next_propagation_run
 from ..benefits import badge_eligible
-from ..models import BadgeState, Offer, OfferContact, OfferDocument
+from ..models import BadgeState, Offer
 from ..status_engine import RANK, Evaluation, deciding_requirement, evaluate
 
-BATCH_SIZE = 500
 EVALUATE_JOB = "offers.status_evaluate"
 REEVALUATE_ALL_JOB = "offers.reevaluate_all"
 PROPAGATE_JOB = "offers.badge_propagate"
@@ -38,13 +36,18 @@ def badge_next(state: str, eligible: bool, now: datetime) -> tuple[str, datetime
     return None
 
 
-def _needs_change(offer: Offer, evaluation: Evaluation, now: datetime) -> bool:
+def outcome_differs(offer, partner, status: str, unmet: list[str], now: datetime) -> bool:
+    """Whether an evaluation giving ``status`` and ``unmet`` changes ``offer`` (its status, its
+    missing requirements or its badge)."""
     return (
-        offer.co_sell_status != evaluation.status
-        or offer.co_sell_unmet != evaluation.unmet
-        or badge_next(offer.badge_state, badge_eligible(evaluation.status, offer.partner), now)
-        is not None
+        offer.co_sell_status != status
+        or offer.co_sell_unmet != unmet
+        or badge_next(offer.badge_state, badge_eligible(status, partner), now) is not None
     )
+
+
+def _needs_change(offer: Offer, evaluation: Evaluation, now: datetime) -> bool:
+    return outcome_differs(offer, offer.partner, evaluation.status, evaluation.unmet, now)
 
 
 def _apply(offer: Offer, evaluation: Evaluation, *, now: datetime, actor, job: str) -> Offer:
@@ -136,38 +139,9 @@ def offer_status_evaluate(*, offer_id: int, now: datetime, actor=None, job: str 
         return _apply(offer, evaluation, now=now, actor=actor, job=job or EVALUATE_JOB)
 
 
-def offers_reevaluate_all(*, now: datetime, partner_id: int | None = None) -> int:
-    """Re-evaluate every offer (or one partner's); write only those whose outcome changes.
-
-    One pass reads the offers with their partners, document kinds and contact roles in chunks;
-    the few that change go through ``offer_status_evaluate`` (locked, audited, mailed).
-    """
-    offers = (
-        Offer.objects.select_related("partner")
-        .prefetch_related(
-            Prefetch("documents", queryset=OfferDocument.objects.only("id", "offer_id", "kind")),
-            Prefetch("contacts", queryset=OfferContact.objects.only("id", "offer_id", "role")),
-        )
-        .order_by("pk")
-    )
-    if partner_id is not None:
-        offers = offers.filter(partner_id=partner_id)
-    due = [
-        offer.pk
-        for offer in offers.iterator(chunk_size=BATCH_SIZE)
-        if _needs_change(
-            offer,
-            evaluate(offer, offer.partner, offer.documents.all(), offer.contacts.all()),
-            now,
-        )
-    ]
-    for offer_id in due:
-        offer_status_evaluate(offer_id=offer_id, now=now, job=REEVALUATE_ALL_JOB)
-    return len(due)
-
-
-# Rows per transaction of the badge job. Larger than BATCH_SIZE: each batch costs a commit (a WAL
-# flush) and a publish, and a badge row is rarely edited by a person while the job holds it.
+# Rows per transaction of the badge job. Larger than the evaluation batches: each batch costs a
+# commit (a WAL flush) and a publish, and a badge row is rarely edited by a person while the job
+# holds it.
 PROPAGATE_BATCH_SIZE = 2000
 PROPAGATION = {
     BadgeState.PENDING: BadgeState.VISIBLE,
@@ -175,11 +149,34 @@ PROPAGATION = {
 }
 
 
+def _propagate_rows(ids: list[int], now: datetime) -> None:
+    """One UPDATE for the batch: each row moves by its own state (``PROPAGATION``), guarded by
+    the states the rows were locked in. The ids go as one array parameter: ``pk__in`` would
+    bind (and the driver parse) one placeholder per id."""
+    table = Offer._meta.db_table
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f'UPDATE "{table}" SET '  # noqa: S608 (the table name is the model's, not input)
+            "badge_state = CASE badge_state WHEN %(pending)s THEN %(visible)s ELSE %(none)s END, "
+            "badge_visible_since = CASE badge_state WHEN %(pending)s THEN %(now)s END, "
+            "badge_due_at = NULL "
+            "WHERE id = ANY(%(ids)s) AND badge_state IN (%(pending)s, %(removal)s)",
+            {
+                "pending": BadgeState.PENDING.value,
+                "visible": PROPAGATION[BadgeState.PENDING].value,
+                "none": PROPAGATION[BadgeState.REMOVAL_PENDING].value,
+                "removal": BadgeState.REMOVAL_PENDING.value,
+                "now": now,
+                "ids": ids,
+            },
+        )
+
+
 def badge_propagate(*, now: datetime, batch_size: int = PROPAGATE_BATCH_SIZE) -> int:
     """Publish pending badges and take down those marked for removal, for the run due by ``now``.
 
     Set-based: each batch is the next due rows, locked by the query that selects them (so an
-    evaluation that moved a badge meanwhile is seen), updated with one UPDATE per target state,
+    evaluation that moved a badge meanwhile is seen), updated with one UPDATE,
     audited and emitted with one COPY each, in one transaction. A second run for the same
     instant finds nothing due.
     """
@@ -213,16 +210,7 @@ def badge_propagate(*, now: datetime, batch_size: int = PROPAGATE_BATCH_SIZE) ->
                 # The moment the run published it (the job runs after the run falls due).
                 offer["badge_visible_since"] = now if new == BadgeState.VISIBLE else None
                 offer["badge_due_at"] = None
-            # One UPDATE per target state (not bulk_update's CASE per id), guarded by the state
-            # the rows were locked in.
-            for old_state, new_state in PROPAGATION.items():
-                ids = [offer["id"] for offer, change in changes if change["from"] == old_state]
-                if ids:
-                    Offer.objects.filter(pk__in=ids, badge_state=old_state).update(
-                        badge_state=new_state,
-                        badge_due_at=None,
-                        badge_visible_since=(now if new_state == BadgeState.VISIBLE else None),
-                    )
+            _propagate_rows([offer["id"] for offer in offers], now)
             audit.bulk_record_many(Offer, "badge_changed", audit_entries, job=PROPAGATE_JOB, at=now)
             events.emit_offer_values("offer.badge_changed", changes, at=now)
             changed += len(offers)

@@ -3,6 +3,8 @@ from django.utils.translation import gettext_lazy as _
 from django_countries import countries
 from rest_framework import serializers
 
+from cosell.core.representation import DirectColumnsMixin
+
 from .. import rules
 from ..deal_limits import validate_close_date, validate_currency, validate_deal_value
 from ..models import (
@@ -180,7 +182,7 @@ class PartnerRefSerializer(serializers.Serializer):
     name = serializers.CharField()
 
 
-class SolutionSerializer(serializers.ModelSerializer):
+class SolutionSerializer(DirectColumnsMixin, serializers.ModelSerializer):
     name = serializers.CharField(source="label")
 
     class Meta:
@@ -188,7 +190,7 @@ class SolutionSerializer(serializers.ModelSerializer):
         fields = ["kind", "offer_id", "name"]
 
 
-class TeamMemberSerializer(serializers.ModelSerializer):
+class TeamMemberSerializer(DirectColumnsMixin, serializers.ModelSerializer):
     name = serializers.CharField(source="user.__str__")
 
     class Meta:
@@ -207,7 +209,7 @@ def _viewer(serializer):
     return getattr(request, "user", None) or serializer.context.get("user")
 
 
-class OpportunitySerializer(serializers.ModelSerializer):
+class OpportunitySerializer(DirectColumnsMixin, serializers.ModelSerializer):
     """An opportunity as the requesting user may see it (``rules.opportunity_as_seen_by``):
     the fields withheld from them are absent."""
 
@@ -268,7 +270,7 @@ class OpportunitySerializer(serializers.ModelSerializer):
         return {"name": obj.contact_name, "email": obj.contact_email, "phone": obj.contact_phone}
 
 
-class LeadSerializer(serializers.ModelSerializer):
+class LeadSerializer(DirectColumnsMixin, serializers.ModelSerializer):
     direction = serializers.SerializerMethodField()
     opportunity = serializers.SerializerMethodField()
     sender = serializers.SerializerMethodField()
