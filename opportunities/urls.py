@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import csv_views, dashboard_views, views
+from . import create_views, csv_views, dashboard_views, views
 
 app_name = "opportunities"
 urlpatterns = [
@@ -14,7 +14,7 @@ urlpatterns = [
         csv_views.opportunities_import_apply,
         name="opportunities_import_apply",
     ),
-    path("opportunities/new/", views.opportunity_create, name="opportunity_create"),
+    path("opportunities/new/", create_views.opportunity_create, name="opportunity_create"),
     path("opportunities/<int:pk>/", views.opportunity_detail, name="opportunity_detail"),
     path("opportunities/<int:pk>/edit/", views.opportunity_edit, name="opportunity_edit"),
     path("opportunities/<int:pk>/invite/", views.opportunity_invite, name="opportunity_invite"),

@@ -12,7 +12,7 @@ from django.utils.translation import get_language, gettext, to_locale
 register = template.Library()
 
 _SELECTS = {"select", "selectmultiple", "nullbooleanselect"}
-_CHECKS = {"checkbox", "radioselect", "checkboxselectmultiple"}
+_CHECKS = {"checkbox", "radioselect", "checkboxselectmultiple", "searchablechecklist"}
 
 
 @register.filter
@@ -253,3 +253,12 @@ def length_is_long(choices) -> bool:
         return len(choices) > LONG_CHOICES
     except TypeError:
         return False
+
+
+@register.filter
+def checklist_searchable(field) -> bool:
+    """Whether a checklist gets a search box (forms.js): a widget that asks for one (offers,
+    partners to invite) or more options than LONG_CHOICES."""
+    if getattr(field.field.widget, "searchable", False):
+        return True
+    return length_is_long(getattr(field.field, "choices", ()))
