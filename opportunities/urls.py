@@ -1,12 +1,14 @@
 from django.urls import path
 
-from . import create_views, csv_views, dashboard_views, views
+from . import board_views, create_views, csv_views, dashboard_views, views
 
 app_name = "opportunities"
 urlpatterns = [
     path("dashboard/", dashboard_views.dashboard, name="dashboard"),
     path("dashboard/admin/", dashboard_views.admin_dashboard, name="admin_dashboard"),
     path("pipeline/", views.pipeline, name="pipeline"),
+    path("pipeline/board/", board_views.pipeline_board, name="pipeline_board"),
+    path("opportunities/<int:pk>/move/", board_views.opportunity_move, name="opportunity_move"),
     path("pipeline/export.csv", csv_views.opportunities_export, name="opportunities_export"),
     path("opportunities/import/", csv_views.opportunities_import, name="opportunities_import"),
     path(

@@ -84,6 +84,7 @@ MATRIX = {
     "opportunities:opportunity_upgrade": ("opportunities", None, ["get", "post"]),
     "opportunities:opportunity_close": ("opportunities", None, ["get", "post"]),
     "opportunities:opportunity_stage": ("opportunities", None, ["get", "post"]),
+    "opportunities:opportunity_move": ("opportunities", None, ["post"]),
     "opportunities:lead_detail": ("leads", None, ["get"]),
     "opportunities:lead_row": ("leads", None, ["get"]),
     "opportunities:lead_accept": ("leads", None, ["post"]),
