@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import board_views, create_views, csv_views, dashboard_views, views
+from . import board_views, create_views, csv_views, dashboard_views, live_views, views
 
 app_name = "opportunities"
 urlpatterns = [
@@ -22,12 +22,18 @@ urlpatterns = [
     path("opportunities/<int:pk>/invite/", views.opportunity_invite, name="opportunity_invite"),
     path("opportunities/<int:pk>/upgrade/", views.opportunity_upgrade, name="opportunity_upgrade"),
     path("opportunities/<int:pk>/close/", views.opportunity_close, name="opportunity_close"),
+    path(
+        "opportunities/<int:pk>/status/",
+        live_views.opportunity_status,
+        name="opportunity_status",
+    ),
     path("opportunities/<int:pk>/stage/", views.opportunity_stage, name="opportunity_stage"),
     path("leads/", views.lead_inbox, name="lead_inbox"),
     path("leads/export.csv", csv_views.leads_export, name="leads_export"),
     path("leads/queue/", views.lead_queue, name="lead_queue"),
     path("leads/send/", views.lead_send, name="lead_send"),
     path("leads/<int:pk>/", views.lead_detail, name="lead_detail"),
+    path("leads/<int:pk>/status/", live_views.lead_status, name="lead_status"),
     path("leads/<int:pk>/row/", views.lead_row, name="lead_row"),
     path("leads/<int:pk>/accept/", views.lead_accept, name="lead_accept"),
     path("leads/<int:pk>/decline/", views.lead_decline, name="lead_decline"),

@@ -59,7 +59,10 @@ def test_a_move_the_category_refuses_is_409_with_a_message(
     partner.sa_vetted = True
     partner.save(update_fields=["sa_vetted"])
     deal = make_opportunity(
-        partner, partner_admin, category=Category.SOLUTION_ASSESSMENT, assessment_type="azure_migration"
+        partner,
+        partner_admin,
+        category=Category.SOLUTION_ASSESSMENT,
+        assessment_type="azure_migration",
     )
     client = client_for(partner_admin)
     response = client.post(

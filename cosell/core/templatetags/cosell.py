@@ -262,3 +262,25 @@ def checklist_searchable(field) -> bool:
     if getattr(field.field.widget, "searchable", False):
         return True
     return length_is_long(getattr(field.field, "choices", ()))
+
+
+@register.filter
+def history_sentence(event) -> str:
+    """An audit event as a sentence in the reader's language (cosell.core.history)."""
+    from cosell.core.history import sentence
+
+    return sentence(event)
+
+
+@register.simple_tag
+def live_key(*parts) -> str:
+    """The key of what a polled status fragment shows (cosell.core.live)."""
+    from cosell.core.live import key
+
+    return key(*parts)
+
+
+@register.filter
+def statuses(objects) -> str:
+    """The statuses of a list of objects, as one key part (the leads of a deal)."""
+    return ".".join(str(getattr(o, "status", "")) for o in objects)
