@@ -149,6 +149,10 @@ def test_partner_admin_pages_fit_a_phone(pages, work, partner_admin, password):
             f"/opportunities/{deal.pk}/",
             "/account/tokens/",
             "/opportunities/new/",
+            "/opportunities/new/?category=microsoft&deal_type=co_sell",
+            "/opportunities/new/?category=p2p",
+            "/pipeline/board/",
+            f"/leads/{deal.leads.get().pk}/",
         ],
     )
 
@@ -156,7 +160,7 @@ def test_partner_admin_pages_fit_a_phone(pages, work, partner_admin, password):
 def test_partner_user_pages_fit_a_phone(pages, work, partner_user, password):
     p = pages()
     p.login("uma", password)
-    walk(p, [])
+    walk(p, ["/pipeline/board/", "/opportunities/new/"])
     p.goto("/pipeline/")
     expect(p.page.get_by_role("note")).to_contain_text("You see the deals whose team you are on")
 
