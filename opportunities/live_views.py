@@ -8,12 +8,9 @@ from . import selectors
 
 
 def opportunity_key(opportunity, leads) -> str:
-    return live.key(
-        opportunity.status,
-        opportunity.stage,
-        opportunity.version,
-        ".".join(lead.status for lead in leads),
-    )
+    # Not the stage or version: the page's own stage menu changes those in place (htmx), and
+    # only what others and the worker change (closing, leads answered or expiring) redraws it.
+    return live.key(opportunity.status, ".".join(lead.status for lead in leads))
 
 
 def lead_key(lead) -> str:

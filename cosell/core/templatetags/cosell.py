@@ -123,6 +123,22 @@ STATUS_COLOURS = {
     "won": "success",
     "lost": "danger",
     "error": "dark",
+    # deal registrations and exception requests
+    "registration_pending": "info",
+    "approved": "success",
+    "review_pending": "info",
+    "review_passed": "success",
+    "review_failed": "danger",
+    "action_required": "warning",
+    "closed": "secondary",
+    "granted": "success",
+    "denied": "danger",
+    # webhook endpoints and deliveries, API tokens
+    "succeeded": "success",
+    "gave_up": "danger",
+    "failing": "danger",
+    "inactive": "secondary",
+    "revoked": "secondary",
     # listing and validation
     "draft": "light",
     "live": "success",
