@@ -126,6 +126,13 @@ def test_a_partner_user_works_in_simplified_chinese(
     form.locator("#id_customer_country").select_option("US")
     form.locator("#id_value").fill("250000")
     form.locator("#id_close_date").fill("2031-06-30")
+    # Offers are a checklist with a search box (forms.js): what does not match hides.
+    offers = form.locator("fieldset.check-list-field").filter(has=zh.page.locator("[name=offers]"))
+    search = offers.locator("input[type=search]")
+    search.fill("zzz")
+    expect(offers.locator(".form-check").first).to_be_hidden()
+    search.fill("contoso")
+    expect(offers.locator(".form-check").first).to_be_visible()
     form.locator("[name=offers]").first.check()
     form.locator("[name=help_needed]").first.check()
     zh.shot("zh-phone-deal-form")

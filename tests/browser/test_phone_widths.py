@@ -12,7 +12,7 @@ from cosell.core import clock
 from cosell.core.services import api_token_create
 from cosell.webhooks import services as webhook_services
 from opportunities import services
-from opportunities.models import Category
+from opportunities.models import Category, Lead
 from tests.opportunities.factories import co_sell_ready_offer
 from tests.partners.factories import SellerFactory, UserFactory
 
@@ -153,6 +153,11 @@ def test_partner_admin_pages_fit_a_phone(pages, work, partner_admin, password):
             "/opportunities/new/?category=p2p",
             "/pipeline/board/",
             f"/leads/{deal.leads.get().pk}/",
+            f"/opportunities/{deal.pk}/edit/",
+            f"/opportunities/{deal.pk}/close/",
+            f"/registrations/deals/{deal.pk}/",
+            "/webhooks/guide/",
+            "/members/invite/",
         ],
     )
 
@@ -168,7 +173,8 @@ def test_partner_user_pages_fit_a_phone(pages, work, partner_user, password):
 def test_seller_answers_a_lead_on_a_phone(pages, work, password):
     p = pages()
     p.login("sam", password)
-    walk(p, [])
+    queued = Lead.objects.get(opportunity__name="Queued for Microsoft")
+    walk(p, ["/leads/send/", f"/leads/{queued.pk}/"])
     p.page.set_viewport_size({"width": 390, "height": 844})
     p.goto("/leads/")
     row = p.page.locator("#lead-list [id^=lead-]").first
