@@ -56,7 +56,8 @@ def test_every_model_of_ours_is_in_the_admin():
     ours = [
         model
         for model in apps.get_models()
-        if model._meta.app_label in {"core", "partners", "offers", "opportunities", "registrations", "partnercenter"}
+        if model._meta.app_label
+        in {"core", "partners", "offers", "opportunities", "registrations", "partnercenter"}
     ]
     missing = [model.__name__ for model in ours if not admin.site.is_registered(model)]
     assert missing == []
