@@ -70,6 +70,7 @@ def _board_context(request) -> dict:
         "filter": filterset,
         "categories": OpportunityFilter.base_filters["category"].extra["choices"],
         "scope": selectors.pipeline_scope(user=user),
+        "today": clock.now().date(),
     }
 
 

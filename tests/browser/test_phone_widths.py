@@ -134,7 +134,7 @@ def walk(p, extra: list[str]):
             assert response.status == 200, path
             check_width(p, path)
             p.check_accessibility()
-            p.shot(f"{label}-{path.strip('/').replace('/', '-') or 'home'}")
+            p.shot(f"{label}-{re.sub(r'[^\w.-]+', '-', path.strip('/')) or 'home'}")
 
 
 def test_partner_admin_pages_fit_a_phone(pages, work, partner_admin, password):
