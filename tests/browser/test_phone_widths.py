@@ -134,7 +134,8 @@ def walk(p, extra: list[str]):
             assert response.status == 200, path
             check_width(p, path)
             p.check_accessibility()
-            p.shot(f"{label}-{re.sub(r'[^\w.-]+', '-', path.strip('/')) or 'home'}")
+            name = re.sub(r"[^\w.-]+", "-", path.strip("/")) or "home"
+            p.shot(f"{label}-{name}")
 
 
 def test_partner_admin_pages_fit_a_phone(pages, work, partner_admin, password):
