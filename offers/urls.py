@@ -7,6 +7,7 @@ urlpatterns = [
     path("", views.offer_list, name="list"),
     path("new/", views.offer_create, name="create"),
     path("<int:offer_id>/", views.offer_detail, name="detail"),
+    path("<int:offer_id>/status/", views.offer_status, name="status"),
     path("<int:offer_id>/edit/", views.offer_edit, name="edit"),
     path(
         "<int:offer_id>/technical-validation/",

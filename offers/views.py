@@ -12,7 +12,7 @@ from django.utils.translation import gettext
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from cosell.core import clock
+from cosell.core import clock, live
 from cosell.core.errors import DomainError, ValidationFailed
 from cosell.core.labels import state_label
 from cosell.core.limits import MULTIPART_SLACK, max_request_bytes
@@ -137,6 +137,14 @@ def _history_with_reasons(events, co_sell) -> list:
         elif event.verb == "badge_changed" and event.reason.startswith("propagation run "):
             event.reason_display = _("The badge propagation run")
     return events
+
+
+@login_required
+def offer_status(request, offer_id: int):
+    """The co-sell status badge alone, polled by the offer page (cosell/core/live.py)."""
+    offer = selectors.offer_get(user=request.user, offer_id=offer_id)
+    key = live.key(offer.co_sell_status, offer.badge_state)
+    return live.live_response(request, key, "offers/_status.html", {"offer": offer})
 
 
 @login_required

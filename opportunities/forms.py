@@ -7,6 +7,14 @@ from cosell.partners.models import Partner
 from offers.models import Offer
 
 from . import selectors
+from .deal_kinds import (
+    EDIT_FIELDS,
+    KIND_FIELDS,
+    PRIVATE,
+    SECTIONS,
+    SOLUTION_FIELDS,
+    DealKind,
+)
 from .deal_limits import (
     currency_choices,
     deal_value_warn,
@@ -20,6 +28,7 @@ from .models import (
     AssessmentType,
     Category,
     CustomerSize,
+    DealType,
     ErrorReason,
     HelpNeeded,
     LostReason,
@@ -85,6 +94,13 @@ def currency_field(*, required: bool = True, first: str = "USD") -> forms.Choice
     )
 
 
+class SearchableChecklist(forms.CheckboxSelectMultiple):
+    """A checklist with a search box (forms.js) however few its options: people pick offers
+    and partners by name."""
+
+    searchable = True
+
+
 def _country_choices():
     return [("", "—"), *list(countries)]
 
@@ -96,7 +112,9 @@ def _lines(text: str) -> list[str]:
 class OpportunityForm(forms.Form):
     """Create or edit a deal. ``partner`` scopes the offers and partners to choose from."""
 
-    category = forms.ChoiceField(label=_("Category"), choices=Category.choices)
+    category = forms.ChoiceField(
+        label=_("Category"), choices=Category.choices, widget=forms.HiddenInput
+    )
     name = forms.CharField(label=pgettext_lazy("deal or offer", "Name"), max_length=200)
     customer_name = forms.CharField(label=_("Customer name"), max_length=200)
     customer_address = forms.CharField(label=_("Customer address"), max_length=300, required=False)
@@ -143,7 +161,7 @@ class OpportunityForm(forms.Form):
         label=_("Your offers in this deal"),
         queryset=Offer.objects.none(),
         required=False,
-        widget=forms.CheckboxSelectMultiple,
+        widget=SearchableChecklist,
     )
     microsoft_solutions = forms.CharField(
         label=_("Microsoft solutions (one per line)"),
@@ -159,7 +177,7 @@ class OpportunityForm(forms.Form):
         label=_("Invite partners (partner-to-partner deals)"),
         queryset=Partner.objects.none(),
         required=False,
-        widget=forms.CheckboxSelectMultiple,
+        widget=SearchableChecklist,
     )
     share_with_microsoft = forms.BooleanField(
         label=_(
@@ -172,46 +190,88 @@ class OpportunityForm(forms.Form):
     invite_microsoft = forms.BooleanField(
         label=_("Invite Microsoft too (partner-to-partner deals)"), required=False
     )
+    deal_type = forms.ChoiceField(
+        label=_("Deal type"),
+        choices=[("", "—"), *DealType.choices, (PRIVATE, _("Private deal"))],
+        required=False,
+        widget=forms.HiddenInput,
+    )
     confirm_duplicate = forms.BooleanField(
         label=_("Yes, record it although it looks like a duplicate"),
         required=False,
         widget=forms.HiddenInput,
     )
 
-    def __init__(self, *args, partner: Partner, editing: bool = False, **kwargs):
+    def __init__(
+        self,
+        *args,
+        partner: Partner,
+        editing: bool = False,
+        kind: DealKind | None = None,
+        category: str = "",
+        **kwargs,
+    ):
+        """``kind`` (creating) or the deal's ``category`` (editing) decides which of the
+        fields that depend on the deal are kept."""
         super().__init__(*args, **kwargs)
+        self.kind = kind
         usual = selectors.usual_currency(partner=partner)
         self.fields["currency"] = currency_field(first=usual)
         self.fields["offers"].queryset = selectors.offers_for_deals(partner=partner)
         if editing:
-            for name in (
-                "category",
-                "invite_partners",
-                "share_with_microsoft",
-                "invite_microsoft",
-                "confirm_duplicate",
-            ):
+            keep = EDIT_FIELDS.get(category, ())
+            for name in ("category", "deal_type", "confirm_duplicate"):
                 del self.fields[name]
         else:
+            keep = kind.extra_fields if kind else ()
             self.fields["invite_partners"].queryset = selectors.partners_to_invite(partner=partner)
+            if kind is not None:
+                self.initial.update(category=kind.category, deal_type=kind.query_deal_type)
+        for name in KIND_FIELDS:
+            if name not in keep and name in self.fields:
+                del self.fields[name]
+        if kind is not None and kind.key == "co_sell":
+            self.fields["help_needed"].required = True
+        if category == Category.SOLUTION_ASSESSMENT or (kind and kind.key == "solution_assessment"):
+            self.fields["assessment_type"].required = True
+            self.fields["assessment_type"].label = _("Assessment type")
+            self.fields["customer_country"].required = True
+
+    def sections(self) -> list[dict]:
+        """The fields in their sections (deal_kinds.SECTIONS), empty sections left out."""
+        result = []
+        for key, title, names in SECTIONS:
+            fields = [self[name] for name in names if name in self.fields]
+            if fields:
+                result.append({"key": key, "title": title, "fields": fields})
+        return result
 
     def show_duplicate_confirmation(self):
         self.fields["confirm_duplicate"].widget = forms.CheckboxInput()
 
     def service_kwargs(self) -> dict:
         data = dict(self.cleaned_data)
-        solutions = [{"offer_id": offer.pk} for offer in data.pop("offers")]
-        solutions += [
-            {"kind": OpportunitySolution.Kind.MICROSOFT, "name": name}
-            for name in _lines(data.pop("microsoft_solutions"))
-        ]
-        solutions += [
-            {"kind": OpportunitySolution.Kind.THIRD_PARTY, "name": name}
-            for name in _lines(data.pop("third_party_solutions"))
-        ]
-        data["solutions"] = solutions
+        data.pop("deal_type", None)
+        if any(name in self.fields for name in SOLUTION_FIELDS):
+            solutions = [{"offer_id": offer.pk} for offer in data.pop("offers", ())]
+            solutions += [
+                {"kind": OpportunitySolution.Kind.MICROSOFT, "name": name}
+                for name in _lines(data.pop("microsoft_solutions", ""))
+            ]
+            solutions += [
+                {"kind": OpportunitySolution.Kind.THIRD_PARTY, "name": name}
+                for name in _lines(data.pop("third_party_solutions", ""))
+            ]
+            data["solutions"] = solutions
+        elif "category" in data:
+            data["solutions"] = []  # a solution assessment carries only its assessment
         if "invite_partners" in data:
             data["invite_partner_ids"] = [p.pk for p in data.pop("invite_partners")]
+        if self.kind is not None and "category" in data:
+            data["category"] = self.kind.category
+            if self.kind.deal_type:
+                data["deal_type"] = self.kind.deal_type
+                data["share_with_microsoft"] = True
         return data
 
 
@@ -247,7 +307,7 @@ class UpgradeForm(forms.Form):
         label=_("Partners to invite (partner-to-partner)"),
         queryset=Partner.objects.none(),
         required=False,
-        widget=forms.CheckboxSelectMultiple,
+        widget=SearchableChecklist,
     )
     assessment_type = forms.ChoiceField(
         label=_("Assessment type (solution assessments only)"),

@@ -47,11 +47,29 @@ def _apply_errors(form, exc: DomainError) -> None:
         form.add_error(None, exc.message)
 
 
-def _form_page(request, form, *, title, submit, cancel_url, intro="", status=200):
+def _form_page(
+    request,
+    form,
+    *,
+    title,
+    submit,
+    cancel_url,
+    intro="",
+    status=200,
+    template="opportunities/form.html",
+    **extra,
+):
     return render(
         request,
-        "opportunities/form.html",
-        {"form": form, "title": title, "submit": submit, "cancel_url": cancel_url, "intro": intro},
+        template,
+        {
+            "form": form,
+            "title": title,
+            "submit": submit,
+            "cancel_url": cancel_url,
+            "intro": intro,
+            **extra,
+        },
         status=status if status != 200 else (400 if form.errors else 200),
     )
 
@@ -123,45 +141,6 @@ def pipeline(request):
 
 
 @login_required
-def opportunity_create(request):
-    partner = _require_partner(request)
-    form = OpportunityForm(
-        request.POST or None, partner=partner, initial={"category": request.GET.get("category")}
-    )
-    duplicate = None
-    if request.method == "POST" and form.is_valid():
-        try:
-            opportunity = services.opportunity_create(
-                partner=partner, actor=request.user, now=clock.now(), **form.service_kwargs()
-            )
-        except services.DuplicateOpportunity as exc:
-            duplicate = exc.extra.get("duplicate_of")
-            form.show_duplicate_confirmation()
-            form.add_error(
-                None,
-                _("%(message)s Tick the confirmation below to record it anyway.")
-                % {"message": exc.message},
-            )
-        except DomainError as exc:
-            _apply_errors(form, exc)
-        else:
-            messages.success(request, _("Opportunity recorded."))
-            return redirect("opportunities:opportunity_detail", opportunity.pk)
-    intro = ""
-    if duplicate:
-        intro = _("A similar active opportunity exists (#%(id)s).") % {"id": duplicate}
-    return _form_page(
-        request,
-        form,
-        title=_("New opportunity"),
-        submit=_("Record opportunity"),
-        cancel_url="opportunities:pipeline",
-        intro=intro,
-        status=409 if duplicate else 200,
-    )
-
-
-@login_required
 def opportunity_detail(request, pk: int):
     opportunity = selectors.opportunity_get(user=request.user, opportunity_id=pk)
     now = clock.now()
@@ -215,7 +194,11 @@ def opportunity_edit(request, pk: int):
         s.name for s in opportunity.solutions.all() if s.kind == "third_party"
     )
     form = OpportunityForm(
-        request.POST or None, partner=opportunity.partner, editing=True, initial=initial
+        request.POST or None,
+        partner=opportunity.partner,
+        editing=True,
+        category=opportunity.category,
+        initial=initial,
     )
     return _domain_form(
         request,
@@ -231,6 +214,7 @@ def opportunity_edit(request, pk: int):
         title=_("Edit %(name)s") % {"name": opportunity.name},
         submit=_("Save"),
         cancel_url="opportunities:pipeline",
+        template="opportunities/deal_form.html",
     )
 
 

@@ -57,6 +57,7 @@ R, X = "registration", "exception_request"
 MATRIX = {
     # browser: offers
     "offers:detail": (O, lambda w: {"offer_id": w[O].pk}, ["get"]),
+    "offers:status": (O, lambda w: {"offer_id": w[O].pk}, ["get"]),
     "offers:edit": (O, lambda w: {"offer_id": w[O].pk}, ["get", "post"]),
     "offers:technical_validation": (O, lambda w: {"offer_id": w[O].pk}, ["post"]),
     "offers:document_upload": (O, lambda w: {"offer_id": w[O].pk}, ["get", "post"]),
@@ -84,6 +85,9 @@ MATRIX = {
     "opportunities:opportunity_upgrade": ("opportunities", None, ["get", "post"]),
     "opportunities:opportunity_close": ("opportunities", None, ["get", "post"]),
     "opportunities:opportunity_stage": ("opportunities", None, ["get", "post"]),
+    "opportunities:opportunity_move": ("opportunities", None, ["post"]),
+    "opportunities:opportunity_status": ("opportunities", None, ["get"]),
+    "opportunities:lead_status": ("leads", None, ["get"]),
     "opportunities:lead_detail": ("leads", None, ["get"]),
     "opportunities:lead_row": ("leads", None, ["get"]),
     "opportunities:lead_accept": ("leads", None, ["post"]),

@@ -48,6 +48,17 @@ VERBS = {
     "delivery_resent": _("Delivery re-sent"),
     "test_sent": _("Test event sent"),
     "revoked": _("Revoked"),
+    # deal registrations and exception requests
+    "review_requested": _("Sent for manual review"),
+    "approved": _("Approved"),
+    "review_passed": _("Review passed"),
+    "review_failed": _("Review failed"),
+    "action_requested": _("Action requested"),
+    "resubmitted": _("Resubmitted"),
+    "customer_account_set": _("Customer account set"),
+    "customer_account_confirmed": _("Customer account confirmed"),
+    "granted": _("Granted"),
+    "denied": _("Denied"),
 }
 
 # Who acted when no person did: the jobs, in words.

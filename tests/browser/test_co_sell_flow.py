@@ -102,9 +102,15 @@ def test_offer_to_won_deal_across_partner_seller_and_languages(
     assert offer.co_sell_status == CoSellStatus.CO_SELL_READY
 
     # --- ... and shares a deal with Microsoft ------------------------------------------------
-    ada.visit("/opportunities/new/?category=microsoft", "deal-new")
+    # The kind of deal first (step 1), then only the fields of that kind (step 2).
+    ada.visit("/opportunities/new/", "deal-kind")
+    ada.page.locator("a[data-kind=co_sell]").click()
+    ada.page.wait_for_url(re.compile(r"deal_type=co_sell"))
+    ada.check_accessibility()
+    ada.shot("deal-new")
     form = ada.page.locator("main form")
-    form.get_by_label("Category").select_option("microsoft")
+    expect(form.locator("[name=invite_partners]")).to_have_count(0)
+    expect(form.locator("[name=assessment_type]")).to_have_count(0)
     form.locator("#id_name").fill("Northwind data platform")
     form.get_by_label("Customer name").fill("Northwind Traders")
     form.get_by_label("Customer country").select_option("US")

@@ -12,7 +12,7 @@ from cosell.core import clock
 from cosell.core.services import api_token_create
 from cosell.webhooks import services as webhook_services
 from opportunities import services
-from opportunities.models import Category
+from opportunities.models import Category, Lead
 from tests.opportunities.factories import co_sell_ready_offer
 from tests.partners.factories import SellerFactory, UserFactory
 
@@ -134,7 +134,8 @@ def walk(p, extra: list[str]):
             assert response.status == 200, path
             check_width(p, path)
             p.check_accessibility()
-            p.shot(f"{label}-{path.strip('/').replace('/', '-') or 'home'}")
+            name = re.sub(r"[^\w.-]+", "-", path.strip("/")) or "home"
+            p.shot(f"{label}-{name}")
 
 
 def test_partner_admin_pages_fit_a_phone(pages, work, partner_admin, password):
@@ -149,6 +150,15 @@ def test_partner_admin_pages_fit_a_phone(pages, work, partner_admin, password):
             f"/opportunities/{deal.pk}/",
             "/account/tokens/",
             "/opportunities/new/",
+            "/opportunities/new/?category=microsoft&deal_type=co_sell",
+            "/opportunities/new/?category=p2p",
+            "/pipeline/board/",
+            f"/leads/{deal.leads.get().pk}/",
+            f"/opportunities/{deal.pk}/edit/",
+            f"/opportunities/{deal.pk}/close/",
+            f"/registrations/deals/{deal.pk}/",
+            "/webhooks/guide/",
+            "/members/invite/",
         ],
     )
 
@@ -156,7 +166,7 @@ def test_partner_admin_pages_fit_a_phone(pages, work, partner_admin, password):
 def test_partner_user_pages_fit_a_phone(pages, work, partner_user, password):
     p = pages()
     p.login("uma", password)
-    walk(p, [])
+    walk(p, ["/pipeline/board/", "/opportunities/new/"])
     p.goto("/pipeline/")
     expect(p.page.get_by_role("note")).to_contain_text("You see the deals whose team you are on")
 
@@ -164,7 +174,8 @@ def test_partner_user_pages_fit_a_phone(pages, work, partner_user, password):
 def test_seller_answers_a_lead_on_a_phone(pages, work, password):
     p = pages()
     p.login("sam", password)
-    walk(p, [])
+    queued = Lead.objects.get(opportunity__name="Queued for Microsoft")
+    walk(p, ["/leads/send/", f"/leads/{queued.pk}/"])
     p.page.set_viewport_size({"width": 390, "height": 844})
     p.goto("/leads/")
     row = p.page.locator("#lead-list [id^=lead-]").first

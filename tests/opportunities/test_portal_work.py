@@ -168,7 +168,9 @@ def test_currency_is_a_select_with_the_usual_currency_first(partner, partner_adm
     for name in ("One", "Two"):
         make_opportunity(partner, partner_admin, name=name, customer_name=name, currency="EUR")
     make_opportunity(partner, partner_admin, name="3", customer_name="3", currency="USD")
-    form = OpportunityForm(partner=partner)
+    from opportunities.deal_kinds import KINDS
+
+    form = OpportunityForm(partner=partner, kind=KINDS["p2p"])
     choices = [code for code, _label in form.fields["currency"].choices]
     assert choices[0] == "EUR" and form.fields["currency"].initial == "EUR"
     assert "USD" in choices and "ZZZ" not in choices and len(choices) > 100
@@ -302,3 +304,52 @@ def test_offer_page_refreshes_itself_until_the_worker_applied_the_status(
     Offer.objects.filter(pk=offer.pk).update(co_sell_status=behind)  # the worker is behind
     html = client.get(page).content.decode()
     assert 'hx-trigger="every 5s"' in html and 'hx-select="#main"' in html
+
+
+def test_lead_pages_are_worded_from_the_readers_side(
+    client_for, partner, partner_admin, ready_offer, other_partner, other_partner_admin
+):
+    """The seller and an invited partner read "Contoso's offer" and who sent it; the seller who
+    answered reads as "Mei Lin (Microsoft)"."""
+    seller = SellerFactory(
+        user=UserFactory(username="mei", first_name="Mei", last_name="Lin"), countries=["US"]
+    ).user
+    co_sell = make_opportunity(
+        partner, partner_admin, category=Category.MICROSOFT, offer=ready_offer
+    )
+    to_seller = co_sell.leads.get()
+    services.lead_accept(lead_id=to_seller.pk, actor=seller, now=clock.now())
+    p2p = make_opportunity(
+        partner,
+        partner_admin,
+        category=Category.P2P,
+        offer=ready_offer,
+        customer_name="Other customer",
+        invite_partner_ids=[other_partner.pk],
+    )
+    to_partner = p2p.leads.get()
+    possessive = (f"({partner.name}&#x27;s offer)", f"({partner.name}'s offer)")
+    for user, lead in ((seller, to_seller), (other_partner_admin, to_partner)):
+        html = (
+            client_for(user)
+            .get(reverse("opportunities:lead_detail", args=[lead.pk]))
+            .content.decode()
+        )
+        assert any(p in html for p in possessive), user
+        assert "(Our offer)" not in html
+        assert f"{partner_admin} ({partner.name})" in html  # who sent it, and from where
+        assert "General" in html or "help" in html.lower()
+    own = (
+        client_for(partner_admin)
+        .get(reverse("opportunities:lead_detail", args=[to_seller.pk]))
+        .content.decode()
+    )
+    assert "(Our offer)" in own
+    assert "Mei Lin (Microsoft)" in own and "Microsoft (Mei Lin" not in own
+    deal_page = (
+        client_for(partner_admin)
+        .get(reverse("opportunities:opportunity_detail", args=[co_sell.pk]))
+        .content.decode()
+    )
+    team = deal_page[deal_page.index("Team") :]
+    assert "Mei Lin (Microsoft)" in team

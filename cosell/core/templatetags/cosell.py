@@ -12,7 +12,7 @@ from django.utils.translation import get_language, gettext, to_locale
 register = template.Library()
 
 _SELECTS = {"select", "selectmultiple", "nullbooleanselect"}
-_CHECKS = {"checkbox", "radioselect", "checkboxselectmultiple"}
+_CHECKS = {"checkbox", "radioselect", "checkboxselectmultiple", "searchablechecklist"}
 
 
 @register.filter
@@ -123,6 +123,22 @@ STATUS_COLOURS = {
     "won": "success",
     "lost": "danger",
     "error": "dark",
+    # deal registrations and exception requests
+    "registration_pending": "info",
+    "approved": "success",
+    "review_pending": "info",
+    "review_passed": "success",
+    "review_failed": "danger",
+    "action_required": "warning",
+    "closed": "secondary",
+    "granted": "success",
+    "denied": "danger",
+    # webhook endpoints and deliveries, API tokens
+    "succeeded": "success",
+    "gave_up": "danger",
+    "failing": "danger",
+    "inactive": "secondary",
+    "revoked": "secondary",
     # listing and validation
     "draft": "light",
     "live": "success",
@@ -253,3 +269,34 @@ def length_is_long(choices) -> bool:
         return len(choices) > LONG_CHOICES
     except TypeError:
         return False
+
+
+@register.filter
+def checklist_searchable(field) -> bool:
+    """Whether a checklist gets a search box (forms.js): a widget that asks for one (offers,
+    partners to invite) or more options than LONG_CHOICES."""
+    if getattr(field.field.widget, "searchable", False):
+        return True
+    return length_is_long(getattr(field.field, "choices", ()))
+
+
+@register.filter
+def history_sentence(event) -> str:
+    """An audit event as a sentence in the reader's language (cosell.core.history)."""
+    from cosell.core.history import sentence
+
+    return sentence(event)
+
+
+@register.simple_tag
+def live_key(*parts) -> str:
+    """The key of what a polled status fragment shows (cosell.core.live)."""
+    from cosell.core.live import key
+
+    return key(*parts)
+
+
+@register.filter
+def statuses(objects) -> str:
+    """The statuses of a list of objects, as one key part (the leads of a deal)."""
+    return ".".join(str(getattr(o, "status", "")) for o in objects)
