@@ -330,7 +330,7 @@ def delivery_resend(*, delivery_id: int, actor, now: datetime) -> WebhookDeliver
     return delivery
 
 
-def deliveries_due(*, now: datetime, exclude: set[int] = frozenset(), limit: int = 5000) -> int:
+def deliveries_due(*, now: datetime, exclude: set[int] | frozenset[int] = frozenset(), limit: int = 5000) -> int:
     """Queue an attempt for every pending delivery due at ``now``; returns how many."""
     ids = [
         pk
