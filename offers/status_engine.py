@@ -85,7 +85,7 @@ LEVELS_NEEDED = {
     ),
 }
 # Only for telling a move up from a move down.
-RANK = {
+RANK: dict[str, int] = {
     CoSellStatus.NOT_READY: 0,
     CoSellStatus.CO_SELL_READY: 1,
     CoSellStatus.BIZAPPS_STANDARD: 2,

@@ -277,6 +277,9 @@ class Opportunity(models.Model):
     updated_at = models.DateTimeField(_("updated"))
     # Bumped by every write; the API's ETag.
     version = models.PositiveIntegerField(_("version"), default=1, editable=False)
+    # Set only on the unsaved copies made by rules.opportunity_as_seen_by.
+    withheld: frozenset[str]
+    seen_as_redacted: bool
 
     class Meta:
         verbose_name = _("opportunity")
@@ -493,6 +496,10 @@ class Lead(models.Model):
         _("decline reason"), max_length=32, choices=LostReason.choices, blank=True
     )
     decline_notes = models.TextField(_("decline notes"), blank=True)
+    # Set only on the unsaved copies made by rules.lead_as_seen_by.
+    contact_visible: bool
+    direction: str
+    visible_contact: dict | None
 
     class Meta:
         verbose_name = _("lead")

@@ -192,7 +192,7 @@ def lead_as_seen_by(lead: Lead, user) -> Lead:
     customer contact only when consented and not hidden from them (expired or declined lead
     and they are its receiver). ``.contact_visible`` says whether the contact was hidden."""
     seen = copy.copy(lead)
-    if lead.opportunity_id is not None:
+    if lead.opportunity is not None:
         seen.opportunity = opportunity_as_seen_by(lead.opportunity, user)
     seen.contact_visible = lead_contact_visible(user, lead)
     seen.direction = "incoming" if lead_is_incoming(user, lead) else "outgoing"

@@ -321,7 +321,7 @@ def pipeline_matrix_rows(queryset: QuerySet[Opportunity]) -> tuple[list[dict], l
     """The category x stage matrix as rows (category, cells by stage, total) and the column
     totals, the grand total last (one query)."""
     matrix = pipeline_matrix(queryset)
-    rows = [
+    rows: list[dict] = [
         {
             "category": label,
             "cells": [matrix.get((code, stage), 0) for stage in STAGE_ORDER],

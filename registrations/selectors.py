@@ -1,5 +1,8 @@
 """Reads about deal registrations; tenancy through ``rules.registration_visibility``."""
 
+from collections.abc import Mapping
+from typing import Any
+
 from django.db.models import Count, QuerySet, Sum
 from django.http import Http404
 
@@ -65,7 +68,7 @@ def exception_get(*, user, exception_id) -> ExceptionRequest:
         raise Http404 from None
 
 
-def registered_value_by_state(*, partner_id: int) -> list[dict]:
+def registered_value_by_state(*, partner_id: int) -> list[Mapping[str, Any]]:
     """A partner's registrations per state: how many, and their total contract value in USD a
     year (the annual value registered)."""
     return list(

@@ -49,7 +49,7 @@ REQUIRED_FIELDS = (
     "tenant_type",
     "pricing_model",
 )
-TRANSITIONS = {
+TRANSITIONS: dict[str, set[str]] = {
     State.REGISTRATION_PENDING: {State.APPROVED, State.REVIEW_PENDING},
     State.APPROVED: {State.REVIEW_PENDING, State.CLOSED},
     State.REVIEW_PENDING: {State.REVIEW_PASSED, State.REVIEW_FAILED, State.ACTION_REQUIRED},

@@ -27,5 +27,7 @@ scripts/ensure_services.sh
 "$PY" scripts/partner_center_connector.py
 "$PY" -m ruff check .
 "$PY" -m ruff format --check .
+# Types of every app's services, selectors and rules ([tool.mypy] in pyproject.toml).
+"$PY" -m mypy
 # Two workers by default (the machines have 2 cores): each has its own test database.
 exec "$PY" -m pytest --numprocesses "${COSELL_TEST_WORKERS:-2}" --dist loadfile "$@"

@@ -5,6 +5,7 @@ import logging
 import random
 import time
 from collections import defaultdict
+from collections.abc import Collection
 from datetime import datetime, timedelta
 
 from django.conf import settings
@@ -330,7 +331,9 @@ def delivery_resend(*, delivery_id: int, actor, now: datetime) -> WebhookDeliver
     return delivery
 
 
-def deliveries_due(*, now: datetime, exclude: set[int] = frozenset(), limit: int = 5000) -> int:
+def deliveries_due(
+    *, now: datetime, exclude: Collection[int] = frozenset(), limit: int = 5000
+) -> int:
     """Queue an attempt for every pending delivery due at ``now``; returns how many."""
     ids = [
         pk

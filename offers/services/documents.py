@@ -2,6 +2,7 @@
 
 from datetime import datetime
 from pathlib import PurePath
+from typing import cast
 
 from django.db import transaction
 from django.utils.translation import gettext as _
@@ -25,6 +26,7 @@ SINGLE_KINDS = frozenset(
 )
 
 
+# The stubs type FieldFile.name optional; a saved document always has one (NOT NULL column).
 def _delete_files_on_commit(names: list[str], storage) -> None:
     def delete():
         for name in names:
@@ -77,6 +79,7 @@ def offer_document_upload(
         document.file.save(original_name, upload, save=False)
         # The file is written before the row: if the transaction fails, delete it again.
         stored = document.file.name
+        assert stored is not None  # just saved under a generated name
         try:
             document.save()
             for old in replaced:
@@ -84,7 +87,9 @@ def offer_document_upload(
         except Exception:
             document.file.storage.delete(stored)
             raise
-        _delete_files_on_commit([old.file.name for old in replaced], document.file.storage)
+        _delete_files_on_commit(
+            [cast(str, old.file.name) for old in replaced], document.file.storage
+        )
         audit.record(
             offer,
             "document_uploaded",
@@ -110,7 +115,7 @@ def offer_document_delete(*, document_id: int, actor, now: datetime) -> None:
         offer = document.offer
         name, storage = document.file.name, document.file.storage
         document.delete()
-        _delete_files_on_commit([name], storage)
+        _delete_files_on_commit([cast(str, name)], storage)
         audit.record(
             offer,
             "document_deleted",

@@ -7,6 +7,7 @@ never self-certified: a partner submits its offer for technical validation and a
 passes or fails it.
 """
 
+from collections.abc import Callable
 from datetime import datetime
 from decimal import Decimal, InvalidOperation
 
@@ -203,7 +204,7 @@ def offer_technical_validation_fail(*, offer_id: int, actor, now: datetime) -> O
 
 
 # The moves technical validation allows: target -> states it may come from.
-VALIDATION_SOURCES = {
+VALIDATION_SOURCES: dict[str, tuple[str, ...]] = {
     TV.PENDING: (TV.NOT_SUBMITTED, TV.FAILED),
     TV.PASSED: (TV.PENDING, TV.FAILED),
     TV.FAILED: (TV.PENDING, TV.PASSED),
@@ -215,7 +216,7 @@ def technical_validation_allowed(frm: str, to: str) -> bool:
     return frm == to or frm in VALIDATION_SOURCES.get(to, ())
 
 
-VALIDATION_SERVICES = {
+VALIDATION_SERVICES: dict[str, Callable[..., Offer]] = {
     TV.PENDING: offer_technical_validation_submit,
     TV.PASSED: offer_technical_validation_pass,
     TV.FAILED: offer_technical_validation_fail,

@@ -60,6 +60,12 @@ class Planned:
     def ok(self) -> bool:
         return self.result.outcome != "error"
 
+    @property
+    def updated(self) -> Opportunity:
+        """The existing deal a planned update writes (only asked of updates)."""
+        assert self.existing is not None, "not an update"
+        return self.existing
+
 
 def _serializer_errors(errors) -> dict[str, list[str]]:
     out: dict[str, list[str]] = {}

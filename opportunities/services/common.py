@@ -2,10 +2,12 @@
 
 from datetime import datetime, timedelta
 from types import SimpleNamespace
+from typing import cast
 
 from django.conf import settings
 from django.db.models import Count, Q
 from django.utils.translation import gettext as _
+from django_countries.fields import Country
 
 from cosell.core import audit, effects
 from cosell.core.errors import InvalidTransition, ValidationFailed
@@ -33,6 +35,7 @@ def require_active(opportunity: Opportunity, to: str) -> None:
 def expired_transition(lead: Lead, to: str) -> InvalidTransition:
     """A received lead past its expiry time answers as expired even before the job has run, so
     a click and the job check the same condition and give one outcome."""
+    assert lead.expires_at is not None  # called only once lead.is_due_to_expire(now)
     return InvalidTransition(
         SimpleNamespace(status=Lead.Status.EXPIRED),
         to=to,
@@ -82,7 +85,7 @@ def route_to_microsoft(*, country: str, solution_areas, assessment: bool = False
 def opportunity_solution_areas(opportunity: Opportunity) -> set[str]:
     areas: set[str] = set()
     for solution in opportunity.solutions.select_related("offer"):
-        if solution.offer_id:
+        if solution.offer is not None:
             areas.update(solution.offer.solution_areas or [])
     return areas
 
@@ -99,7 +102,9 @@ def send_lead(
     transaction."""
     if opportunity is not None and receiver_partner is None:
         seller = route_to_microsoft(
-            country=opportunity.customer_country.code if opportunity.customer_country else "",
+            country=cast(Country, opportunity.customer_country).code
+            if opportunity.customer_country
+            else "",
             solution_areas=opportunity_solution_areas(opportunity),
             assessment=opportunity.category == Category.SOLUTION_ASSESSMENT,
         )

@@ -12,6 +12,7 @@ Changes to existing deals go through ``opportunity_update``, ``opportunity_set_s
 
 import json
 from datetime import datetime
+from typing import cast
 
 from django.core.exceptions import PermissionDenied
 from django.core.exceptions import ValidationError as DjangoValidationError
@@ -78,7 +79,7 @@ def opportunities_import_apply(
 def _is_simple(item: Planned) -> bool:
     """A change of fields and stage only: written set-based. Solutions, closing and a
     partner-led deal asking for help (its lead to Microsoft changes) go through the services."""
-    turns_co_sell = item.existing.deal_type == DealType.PARTNER_LED and bool(
+    turns_co_sell = item.updated.deal_type == DealType.PARTNER_LED and bool(
         item.changes.get("help_needed")
     )
     return item.solutions is None and item.close is None and not turns_co_sell
@@ -91,7 +92,7 @@ def _update_all(items: list[Planned], *, actor, now: datetime) -> None:
     per deal."""
     if not items:
         return
-    ids = sorted(item.existing.pk for item in items)
+    ids = sorted(item.updated.pk for item in items)
     locked = {
         o.pk: o for o in Opportunity.objects.select_for_update().filter(pk__in=ids).order_by("pk")
     }
@@ -106,8 +107,8 @@ def _update_all(items: list[Planned], *, actor, now: datetime) -> None:
     audit_events, outbox_items = [], []
     owner = actor if actor is not None and actor.is_authenticated else None
     for item in items:
-        opportunity = locked.get(item.existing.pk)
-        if opportunity is None or opportunity.version != item.existing.version:
+        opportunity = locked.get(item.updated.pk)
+        if opportunity is None or opportunity.version != item.updated.version:
             item.result.outcome = "error"
             item.result.errors = {
                 "non_field_errors": [
@@ -155,8 +156,8 @@ def _update_all(items: list[Planned], *, actor, now: datetime) -> None:
                 ),
             )
         )
-    for fields, opportunities in by_fields.items():
-        _set_columns(opportunities, list(fields))
+    for field_names, opportunities in by_fields.items():
+        _set_columns(opportunities, list(field_names))
     audit.bulk_record(audit_events)
     outbox.emit_many(event_type="opportunity.updated", items=outbox_items, at=now)
 
@@ -168,17 +169,17 @@ def _set_columns(opportunities: list[Opportunity], names: list[str]) -> None:
     if not bulk.copy_supported():
         Opportunity.objects.bulk_update(opportunities, names, batch_size=500)
         return
-    fields = [Opportunity._meta.get_field(name) for name in names]
+    fields = [cast(models.Field, Opportunity._meta.get_field(name)) for name in names]
     quote = connection.ops.quote_name
     assignments, columns, params = [], [], []
     for field in fields:
         is_json = isinstance(field, models.JSONField)
-        column = quote(field.column)
+        column = quote(cast(str, field.column))  # concrete fields have a column
         columns.append(f"%s::{'text' if is_json else field.db_type(connection)}[]")
         assignments.append(f"{column} = v.{column}{'::jsonb' if is_json else ''}")
         values = [o.__dict__.get(field.attname) for o in opportunities]
         params.append([json.dumps(v) for v in values] if is_json else values)
-    names_sql = ", ".join(quote(field.column) for field in fields)
+    names_sql = ", ".join(quote(cast(str, field.column)) for field in fields)
     # Names from the model's own fields; every value is bound.
     table, sets, arrays = (
         quote(Opportunity._meta.db_table),
@@ -192,7 +193,7 @@ def _set_columns(opportunities: list[Opportunity], names: list[str]) -> None:
 
 
 def _update(item: Planned, *, actor, now: datetime) -> None:
-    opportunity_id = item.existing.pk
+    opportunity_id = item.updated.pk
     try:
         if item.changes or item.solutions is not None:
             opportunity_update(
@@ -226,13 +227,14 @@ def _errors_of(exc: Exception) -> dict[str, list[str]]:
     if isinstance(exc, DomainError):
         return {"non_field_errors": [exc.message]}
     if isinstance(exc, DjangoValidationError) and hasattr(exc, "error_dict"):
-        return {k: [str(m) for m in v.messages] for k, v in exc.error_dict.items()}
+        return {k: [str(m) for m in v] for k, v in exc.message_dict.items()}
     if isinstance(exc, DjangoValidationError):
         return {"non_field_errors": [str(m) for m in exc.messages]}
     return {"non_field_errors": [str(exc) or _("Not allowed.")]}
 
 
 def _new_opportunity(partner, actor, now, item: Planned) -> tuple[Opportunity, list]:
+    assert item.create is not None  # a planned creation
     fields = dict(item.create)
     category = fields.pop("category")
     solutions = fields.pop("solutions", None) or []
@@ -254,7 +256,9 @@ def _new_opportunity(partner, actor, now, item: Planned) -> tuple[Opportunity, l
     opportunity.customer_name_normalized = normalize_customer_name(opportunity.customer_name)
     # (kind, offer id, name) as ``_clean_solutions`` orders them: the offers first.
     offers = sorted({int(s["offer_id"]) for s in solutions if s.get("offer_id") is not None})
-    cleaned = [(OpportunitySolution.Kind.OFFER, pk, "") for pk in offers]
+    cleaned: list[tuple[str, int | None, str]] = [
+        (OpportunitySolution.Kind.OFFER, pk, "") for pk in offers
+    ]
     cleaned += [
         (s["kind"], None, s["name"].strip()[:200]) for s in solutions if s.get("offer_id") is None
     ]
@@ -285,7 +289,7 @@ def _insert_opportunities(opportunities: list[Opportunity]) -> None:
     json_names = {field.attname for field in fields if isinstance(field, models.JSONField)}
     bulk.copy_rows(
         Opportunity,
-        [field.column for field in fields],
+        [cast(str, field.column) for field in fields],
         (
             [
                 json.dumps(o.__dict__[name]) if name in json_names else o.__dict__.get(name)

@@ -116,7 +116,7 @@ def lead_accept(
         if lead.receiver == Lead.Receiver.MICROSOFT and lead.receiver_seller_id is None:
             lead.receiver_seller, lead.taken_from_queue = seller, True
         lead.status, lead.answered_at, lead.answered_by = Lead.Status.ACCEPTED, now, actor
-        if lead.opportunity_id is None:
+        if lead.opportunity is None:
             lead.opportunity = _opportunity_from_lead(
                 lead,
                 actor=actor,
@@ -192,6 +192,7 @@ def _opportunity_from_lead(lead: Lead, *, actor, now, value, currency, close_dat
     """The receiving partner's opportunity for a lead from a seller (co-sell with Microsoft) or
     from the marketplace (the partner's own deal until it shares it)."""
     category = Category.MICROSOFT if lead.source == Lead.Source.SELLER else Category.PRIVATE
+    assert lead.receiver_partner_id is not None  # a lead without a deal always goes to a partner
     opportunity = Opportunity.objects.create(
         partner_id=lead.receiver_partner_id,
         category=category,
@@ -375,11 +376,15 @@ def seller_lead_send(
     if actor.seller_or_none is None:
         raise PermissionDenied(_("Only Microsoft sellers send leads to partners."))
     partner = partner_or_error(partner_id)
-    offer = Offer.objects.filter(
-        pk=offer_id if str(offer_id).isdigit() else None,
-        partner=partner,
-        co_sell_status__in=CO_SELL_READY_STATUSES,
-    ).first()
+    offer = (
+        Offer.objects.filter(
+            pk=offer_id,
+            partner=partner,
+            co_sell_status__in=CO_SELL_READY_STATUSES,
+        ).first()
+        if str(offer_id).isdigit()
+        else None
+    )
     if offer is None:
         raise ValidationFailed({"offer_id": [_("Choose a co-sell-ready offer of this partner.")]})
     fields = _lead_fields(

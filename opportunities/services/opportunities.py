@@ -3,10 +3,12 @@
 from collections.abc import Iterable
 from datetime import datetime
 from decimal import Decimal
+from typing import cast
 
 from django.db import transaction
 from django.db.models import Q
 from django.utils.translation import gettext as _
+from django_countries.fields import Country
 
 from cosell.core import audit, effects
 from cosell.core.errors import Conflict, InvalidTransition, PreconditionFailed, ValidationFailed
@@ -366,7 +368,7 @@ def opportunity_update(
         for field in changed:
             setattr(opportunity, field, changes[field])
         merged = {f: getattr(opportunity, f) for f in EDITABLE_FIELDS}
-        errors = {}
+        errors: dict[str, list[str]] = {}
         check_contact(merged, errors)
         rule_errors = _category_errors(opportunity.partner, opportunity.category, merged)
         rule_errors.pop("category", None)  # partner rules hold at creation, not on every edit
@@ -452,7 +454,7 @@ def opportunity_invite(
             )
         if invitee is None:
             lead = deal_types.invite_microsoft(opportunity, actor=actor, now=now)
-            extra = {"microsoft": True}
+            extra: dict[str, bool | int] = {"microsoft": True}
         else:
             if invitee.pk == opportunity.partner_id:
                 raise ValidationFailed({"partner_id": [_("You cannot invite yourselves.")]})
@@ -490,7 +492,7 @@ def opportunity_upgrade(
             opportunity.assessment_type = assessment_type
         fields = {f: getattr(opportunity, f) for f in EDITABLE_FIELDS}
         fields["customer_country"] = (
-            opportunity.customer_country.code if opportunity.customer_country else ""
+            cast(Country, opportunity.customer_country).code if opportunity.customer_country else ""
         )
         errors = _category_errors(opportunity.partner, category, fields)
         if partner_ids and category != Category.P2P:

@@ -290,7 +290,8 @@ def referral_page(*, user, partner_id: int, query: Query) -> tuple[list, int | N
         OPPORTUNITY: opportunity_rows(user=user, partner_id=partner_id),
         LEAD: lead_rows(user=user),
     }
-    keys, total = [], 0 if query.count else None
+    keys: list[tuple[str, int, tuple]] = []
+    total = 0 if query.count else None
     limit = query.skip + query.top + 1
     for kind, rows in sources.items():
         if query.filter is not None:
@@ -300,16 +301,16 @@ def referral_page(*, user, partner_id: int, query: Query) -> tuple[list, int | N
         order = [("-" if desc else "") + DATETIME_FIELDS[kind][n] for n, desc in ordering]
         for values in rows.order_by(*order, "pk").values_list(*fields, "pk")[:limit]:
             keys.append((kind, values[-1], values[:-1]))
-        if query.count:
+        if total is not None:  # asked for with ``$count``
             total += rows.order_by().count()
     keys.sort(key=lambda key: (key[0] != OPPORTUNITY, key[1]))
     for index in reversed(range(len(ordering))):
-        keys.sort(key=lambda key, i=index: key[2][i], reverse=ordering[index][1])
+        keys.sort(key=lambda key: key[2][index], reverse=ordering[index][1])
     page = keys[query.skip : query.skip + query.top]
     more = query.top > 0 and len(keys) > query.skip + query.top
     loaded = {
         kind: sources[kind].in_bulk([pk for k, pk, _v in page if k == kind])
         for kind in (OPPORTUNITY, LEAD)
     }
-    rows = [(kind, loaded[kind][pk]) for kind, pk, _v in page if pk in loaded[kind]]
-    return rows, total, more
+    found = [(kind, loaded[kind][pk]) for kind, pk, _v in page if pk in loaded[kind]]
+    return found, total, more
