@@ -29,7 +29,9 @@ WRITE_BATCH = 500
 _STORED = ("id", "partner_id", "co_sell_status", "co_sell_unmet", "badge_state")
 
 
-def offers_due(*, now: datetime, partner_id: int | None = None, chunk: int = READ_CHUNK):
+def offers_due(
+    *, now: datetime, partner_id: int | None = None, chunk: int = READ_CHUNK
+) -> list[int]:
     """The ids of the offers whose evaluation would change something, in id order."""
     offers = Offer.objects.order_by("pk").values(*_STORED, *OFFER_FACTS)
     documents = OfferDocument.objects.values_list("offer_id", "kind")
@@ -39,7 +41,8 @@ def offers_due(*, now: datetime, partner_id: int | None = None, chunk: int = REA
         documents = documents.filter(offer__partner_id=partner_id)
         contacts = contacts.filter(offer__partner_id=partner_id)
     partners: dict[int, Partner] = {}
-    due, last_id = [], 0
+    due: list[int] = []
+    last_id = 0
     while True:
         rows = list(offers.filter(pk__gt=last_id)[:chunk])
         if not rows:
