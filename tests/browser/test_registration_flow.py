@@ -66,7 +66,8 @@ def test_register_review_and_answer(pages, won_deal, partner_admin, admin_user, 
     assert DealRegistration.objects.get().state == "action_required"
 
     partner.visit(f"/registrations/deals/{won_deal.pk}/", "action-required")
-    expect(partner.page.get_by_text("Send the purchase order.")).to_be_visible()
+    # The reviewers' message shows above the form (and in the history below it).
+    expect(partner.page.locator(".alert").get_by_text("Send the purchase order.")).to_be_visible()
     partner.page.get_by_label("Your answer to the reviewers").fill("Attached to the deal.")
     partner.page.get_by_role("button", name="Send back for review").click()
     partner.page.wait_for_load_state("networkidle")

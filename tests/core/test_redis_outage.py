@@ -17,7 +17,7 @@ from cosell.webhooks.models import OutboxEvent, WebhookDelivery
 from opportunities.models import Category, Lead
 from tests.opportunities.conftest import make_opportunity
 from tests.support.own_redis import drain, own_redis_fixture
-from tests.webhooks.conftest import allow_private, endpoint, receiver  # noqa: F401
+from tests.webhooks.conftest import allow_private, endpoint, make_receiver, receiver  # noqa: F401
 
 pytestmark = pytest.mark.django_db
 

@@ -83,11 +83,12 @@ def broker_on(own: OwnRedis, settings):
     """Cache, broker and health check on ``own``; tasks go to the broker for real."""
     saved = celery_app.conf.broker_url, celery_app.conf.task_always_eager
     settings.CACHES = {
+        **settings.CACHES,
         "default": {
             "BACKEND": "cosell.core.cache.ResilientRedisCache",
             "LOCATION": own.url,
             "KEY_PREFIX": "own",
-        }
+        },
     }
     settings.CELERY_BROKER_URL = own.url
     settings.CELERY_BROKER_TRANSPORT_OPTIONS = {}
