@@ -49,7 +49,11 @@ class Pages:
     """A browser context for one persona, with screenshots and accessibility checks."""
 
     def __init__(self, browser, live_server, test_name: str, locale: str = "en-US", steps=None):
-        self.context = browser.new_context(locale=locale, viewport={"width": 1280, "height": 900})
+        # Reduced motion: Bootstrap then skips its colour transitions, so axe never measures a
+        # button's contrast halfway through a hover fade.
+        self.context = browser.new_context(
+            locale=locale, viewport={"width": 1280, "height": 900}, reduced_motion="reduce"
+        )
         self.context.set_default_timeout(15000)
         self.page = self.context.new_page()
         # Every Content-Security-Policy violation is a page that no longer fully works.
