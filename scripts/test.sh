@@ -29,5 +29,6 @@ scripts/ensure_services.sh
 "$PY" -m ruff format --check .
 # Types of every app's services, selectors and rules ([tool.mypy] in pyproject.toml).
 "$PY" -m mypy
-# Two workers by default (the machines have 2 cores): each has its own test database.
-exec "$PY" -m pytest --numprocesses "${COSELL_TEST_WORKERS:-2}" --dist loadfile "$@"
+# Three workers by default, tests handed out one by one (worksteal): on 2 cores the browser and
+# subprocess tests leave a core idle while they wait. Each worker has its own test database.
+exec "$PY" -m pytest --numprocesses "${COSELL_TEST_WORKERS:-3}" --dist "${COSELL_TEST_DIST:-worksteal}" "$@"
