@@ -38,7 +38,7 @@ def make_file(n: int = ROWS, tag: str = "") -> bytes:
 def _cleanup() -> None:
     from django.db import connection
 
-    from opportunities.models import Opportunity
+    from opportunities.deals.models import Opportunity
 
     ids = [
         str(pk)

@@ -430,7 +430,7 @@ def settle_offers(loader: Loader, size: Size) -> None:
 
 
 def load_opportunities(loader: Loader, size: Size) -> None:
-    from opportunities.models import Opportunity, OpportunitySolution, TeamMember
+    from opportunities.deals.models import Opportunity, OpportunitySolution, TeamMember
 
     P, N = size.partners, size.opportunities
     now = loader.literal(NOW)
@@ -530,7 +530,7 @@ def load_leads(loader: Loader, size: Size) -> None:
     partner, and private deals stand in for seller and marketplace leads to the partner (with
     the opportunity once accepted). Per lead: 5% received and past expiry (the expiry job's
     work), 10% received and waiting, the rest answered, expired or withdrawn."""
-    from opportunities.models import Lead
+    from opportunities.leads.models import Lead
 
     P, S, N = size.partners, size.sellers, size.opportunities
     now = loader.literal(NOW)

@@ -347,7 +347,7 @@ def job_lead_expiry(results: Results, reps: int) -> None:
 
     from cosell.core import periodic
     from cosell.webhooks.models import OutboxEvent
-    from opportunities.models import Lead
+    from opportunities.leads.models import Lead
 
     from .generate import Loader
 

@@ -52,18 +52,6 @@ def emit_offer(event_type: str, offer: Offer, *, at: datetime, **change) -> None
     )
 
 
-def emit_offers(event_type: str, changes: Iterable[tuple[Offer, dict]], *, at: datetime) -> None:
-    """For set-based jobs: (offer, change) pairs, one bulk insert."""
-    emit_offer_values(
-        event_type,
-        (
-            ({name: getattr(offer, name) for name in OFFER_VALUES}, change)
-            for offer, change in changes
-        ),
-        at=at,
-    )
-
-
 def emit_offer_values(
     event_type: str, changes: Iterable[tuple[dict, dict]], *, at: datetime
 ) -> int:

@@ -14,6 +14,7 @@ from django.views.decorators.http import require_POST
 
 from cosell.core import clock, live
 from cosell.core.errors import DomainError, ValidationFailed
+from cosell.core.form_views import submit
 from cosell.core.labels import state_label
 from cosell.core.limits import MULTIPART_SLACK, max_request_bytes
 from cosell.core.lists import paginate, render_list, search_term, sort_queryset
@@ -50,12 +51,6 @@ def home_section(request, partner=None, seller=None) -> str:
         "seller": seller,
     }
     return render_to_string("offers/home_section.html", context, request=request)
-
-
-def _form_errors(form, exc: ValidationFailed) -> None:
-    for field, errors in exc.errors.items():
-        for error in errors:
-            form.add_error(field if field in form.fields else None, error)
 
 
 def _detail(offer_id: int) -> HttpResponseRedirect:
@@ -181,16 +176,18 @@ def offer_create(request):
     if partner is None or not request.user.has_perm("offers.manage_offer", partner):
         raise PermissionDenied
     form = OfferForm(request.POST or None)
-    if request.method == "POST" and form.is_valid():
-        try:
-            offer = services.offer_create(
-                partner=partner, actor=request.user, now=clock.now(), **form.cleaned_data
-            )
-        except ValidationFailed as exc:
-            _form_errors(form, exc)
-        else:
-            messages.success(request, _("Offer created; its co-sell status is being checked."))
-            return _detail(offer.pk)
+    submitted = submit(
+        request,
+        form,
+        lambda data: services.offer_create(
+            partner=partner, actor=request.user, now=clock.now(), **data
+        ),
+        refusals=ValidationFailed,
+    )
+    if submitted.done:
+        offer = submitted.result
+        messages.success(request, _("Offer created; its co-sell status is being checked."))
+        return _detail(offer.pk)
     return render(
         request,
         "offers/offer_form.html",
@@ -203,16 +200,17 @@ def offer_create(request):
 def offer_edit(request, offer_id: int):
     offer = _managed_offer(request, offer_id)
     form = OfferForm(request.POST or None, instance=offer)
-    if request.method == "POST" and form.is_valid():
-        try:
-            services.offer_update(
-                offer_id=offer.pk, actor=request.user, now=clock.now(), **form.cleaned_data
-            )
-        except ValidationFailed as exc:
-            _form_errors(form, exc)
-        else:
-            messages.success(request, _("Offer saved."))
-            return _detail(offer.pk)
+    submitted = submit(
+        request,
+        form,
+        lambda data: services.offer_update(
+            offer_id=offer.pk, actor=request.user, now=clock.now(), **data
+        ),
+        refusals=ValidationFailed,
+    )
+    if submitted.done:
+        messages.success(request, _("Offer saved."))
+        return _detail(offer.pk)
     return render(
         request,
         "offers/offer_form.html",
@@ -260,22 +258,22 @@ def offer_set_technical_validation(request, offer_id: int):
 def document_upload(request, offer_id: int):
     offer = _managed_offer(request, offer_id)
     form = DocumentUploadForm(request.POST or None, request.FILES or None)
-    if request.method == "POST" and form.is_valid():
-        try:
-            document = services.offer_document_upload(
-                offer_id=offer.pk,
-                kind=form.cleaned_data["kind"],
-                upload=form.cleaned_data["file"],
-                actor=request.user,
-                now=clock.now(),
-            )
-        except ValidationFailed as exc:
-            _form_errors(form, exc)
-        else:
-            messages.success(
-                request, _("%(name)s was uploaded.") % {"name": document.original_name}
-            )
-            return _detail(offer.pk)
+    submitted = submit(
+        request,
+        form,
+        lambda data: services.offer_document_upload(
+            offer_id=offer.pk,
+            kind=data["kind"],
+            upload=data["file"],
+            actor=request.user,
+            now=clock.now(),
+        ),
+        refusals=ValidationFailed,
+    )
+    if submitted.done:
+        document = submitted.result
+        messages.success(request, _("%(name)s was uploaded.") % {"name": document.original_name})
+        return _detail(offer.pk)
     return render(
         request,
         "offers/document_upload.html",
@@ -310,16 +308,17 @@ def document_delete(request, offer_id: int, document_id: int):
 def contact_add(request, offer_id: int):
     offer = _managed_offer(request, offer_id)
     form = ContactForm(request.POST or None)
-    if request.method == "POST" and form.is_valid():
-        try:
-            services.offer_contact_add(
-                offer_id=offer.pk, actor=request.user, now=clock.now(), **form.cleaned_data
-            )
-        except ValidationFailed as exc:
-            _form_errors(form, exc)
-        else:
-            messages.success(request, _("Contact added."))
-            return _detail(offer.pk)
+    submitted = submit(
+        request,
+        form,
+        lambda data: services.offer_contact_add(
+            offer_id=offer.pk, actor=request.user, now=clock.now(), **data
+        ),
+        refusals=ValidationFailed,
+    )
+    if submitted.done:
+        messages.success(request, _("Contact added."))
+        return _detail(offer.pk)
     return render(
         request,
         "offers/contact_form.html",

@@ -8,9 +8,9 @@ from django.utils.translation import gettext_lazy as _
 from cosell.core import audit, clock
 from cosell.core.errors import DomainError
 from cosell.partners.models import Seller
-
-from . import services
-from .models import Lead, Opportunity, OpportunitySolution, TeamMember
+from opportunities.deals.models import Opportunity, OpportunitySolution, TeamMember
+from opportunities.leads import services
+from opportunities.leads.models import Lead
 
 
 def _history(obj) -> str:

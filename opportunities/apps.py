@@ -9,11 +9,10 @@ class OpportunitiesConfig(AppConfig):
     def ready(self) -> None:
         from cosell.core import labels
         from cosell.partners.views import HOME_SECTIONS
-
-        from . import services  # noqa: F401  (registers the periodic lead jobs)
-        from .dashboard_views import home_shared_deals, home_today
-        from .imports import jobs  # noqa: F401  (registers the CSV import job)
-        from .models import Category, DealType, ErrorReason, Lead, LostReason, Opportunity, Stage
+        from opportunities.dashboard_views import home_shared_deals, home_today
+        from opportunities.deals.choices import Category, DealType, ErrorReason, LostReason, Stage
+        from opportunities.deals.models import Opportunity
+        from opportunities.leads.models import Lead
 
         labels.register_states(
             Lead.Status, Opportunity.Status, Stage, Category, LostReason, ErrorReason, DealType

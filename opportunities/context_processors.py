@@ -1,8 +1,7 @@
 from django.utils.functional import SimpleLazyObject
 
 from cosell.core import clock
-
-from . import selectors
+from opportunities.leads import selectors
 
 SIGNED_IN_ROLES = ("partner_admin", "partner_user", "seller")
 

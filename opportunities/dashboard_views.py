@@ -10,9 +10,10 @@ from cosell.core import clock
 from cosell.partners.models import Role
 from offers.models import CoSellStatus, Offer, OfferContact, OfferDocument
 from offers.status_engine import Code, evaluate
-
-from . import dashboards, selectors
-from .models import Opportunity
+from opportunities import dashboards
+from opportunities.deals import selectors as deal_selectors
+from opportunities.deals.models import Opportunity
+from opportunities.leads import selectors as lead_selectors
 
 PARTNER_ROLES = (Role.PARTNER_ADMIN, Role.PARTNER_USER)
 # Offers already at the top of their track have no "next status".
@@ -109,10 +110,10 @@ def home_today(request, partner=None, seller=None) -> str:
     if partner is None and seller is None:
         return ""
     now = clock.now()
-    waiting = selectors.leads_waiting(user=request.user, now=now)
+    waiting = lead_selectors.leads_waiting(user=request.user, now=now)
     leads = list(waiting[:TODAY_LIMIT])
     leads_count = len(leads) if len(leads) < TODAY_LIMIT else waiting.order_by().count()
-    overdue_deals = selectors.opportunity_list(user=request.user).filter(
+    overdue_deals = deal_selectors.opportunity_list(user=request.user).filter(
         status=Opportunity.Status.ACTIVE, close_date__lt=now.date()
     )
     if seller is not None:
@@ -140,7 +141,7 @@ def home_shared_deals(request, partner=None, seller=None) -> str:
     """A seller's home: the partner-led deals shared with them for visibility (read-only)."""
     if seller is None:
         return ""
-    shared = selectors.deals_shared_with_seller(user=request.user)
+    shared = deal_selectors.deals_shared_with_seller(user=request.user)
     deals = list(shared[:TODAY_LIMIT])
     if not deals:
         return ""

@@ -28,8 +28,9 @@ from django.utils.translation import gettext as _
 from cosell.core.charts import Chart
 from cosell.partners.models import Partner, Seller
 from offers.models import BadgeState, CoSellStatus, Offer
-
-from .models import STAGE_ORDER, Category, Lead, Opportunity, Stage
+from opportunities.deals.choices import STAGE_ORDER, Category, Stage
+from opportunities.deals.models import Opportunity
+from opportunities.leads.models import Lead
 
 # Dashboards draw at most this many currencies; the rest are in the totals table.
 MAX_CURRENCY_CHARTS = 3

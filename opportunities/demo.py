@@ -8,9 +8,10 @@ from django.contrib.auth import get_user_model
 from cosell.core import clock
 from cosell.partners.models import Partner
 from offers.models import CO_SELL_READY_STATUSES, Offer
-
-from . import services
-from .models import Category, Opportunity
+from opportunities.deals import services as deal_services
+from opportunities.deals.choices import Category
+from opportunities.deals.models import Opportunity
+from opportunities.leads import services as lead_services
 
 
 def _user(username):
@@ -39,7 +40,7 @@ def seed() -> list[tuple[str, str]]:
         if category == Category.SOLUTION_ASSESSMENT:
             solutions = []  # a solution assessment carries only its assessment
         return (
-            services.opportunity_create(
+            deal_services.opportunity_create(
                 partner=contoso,
                 actor=fields.pop("actor", admin),
                 now=fields.pop("at", now),
@@ -64,7 +65,9 @@ def seed() -> list[tuple[str, str]]:
     )
     if new:  # deals in several stages
         for stage in ("qualified", "developed"):
-            services.opportunity_set_stage(opportunity_id=opp.pk, stage=stage, actor=user, now=now)
+            deal_services.opportunity_set_stage(
+                opportunity_id=opp.pk, stage=stage, actor=user, now=now
+            )
     opp, new = deal(
         "DEMO-2",
         Category.P2P,
@@ -77,8 +80,8 @@ def seed() -> list[tuple[str, str]]:
     )
     if new:
         lead = opp.leads.get()
-        services.lead_accept(lead_id=lead.pk, actor=fab_admin, now=now)
-        services.opportunity_set_stage(
+        lead_services.lead_accept(lead_id=lead.pk, actor=fab_admin, now=now)
+        deal_services.opportunity_set_stage(
             opportunity_id=opp.pk, stage="proposed", actor=admin, now=now
         )
     opp, new = deal(
@@ -99,7 +102,7 @@ def seed() -> list[tuple[str, str]]:
         value=10000,
     )
     if new:
-        services.opportunity_close(
+        deal_services.opportunity_close(
             opportunity_id=opp.pk,
             outcome="lost",
             reason="budget_not_adequate",
@@ -117,7 +120,7 @@ def seed() -> list[tuple[str, str]]:
         invite_partner_ids=[fabrikam.pk],
         at=now - timedelta(days=20),
     )
-    services.lead_expire_due(now)
+    lead_services.lead_expire_due(now)
     opp, new = deal(
         "DEMO-9",
         Category.PRIVATE,
@@ -128,10 +131,10 @@ def seed() -> list[tuple[str, str]]:
         at=now - timedelta(days=40),
     )
     if new:  # a won deal
-        services.opportunity_set_stage(
+        deal_services.opportunity_set_stage(
             opportunity_id=opp.pk, stage="negotiated", actor=admin, now=now - timedelta(days=5)
         )
-        services.opportunity_close(opportunity_id=opp.pk, outcome="won", actor=admin, now=now)
+        deal_services.opportunity_close(opportunity_id=opp.pk, outcome="won", actor=admin, now=now)
     _seed_fabrikam_invitation(fabrikam, contoso, fab_admin, now)
     if ready is not None:
         opp, new = deal(
@@ -164,12 +167,12 @@ def seed() -> list[tuple[str, str]]:
                 assessment_type="security",
             )
         if seller is not None and seller.seller_or_none is not None:
-            from .models import Lead
+            from opportunities.leads.models import Lead
 
             if not Lead.objects.filter(
                 source=Lead.Source.SELLER, receiver_partner=contoso
             ).exists():
-                services.seller_lead_send(
+                lead_services.seller_lead_send(
                     actor=seller,
                     partner_id=contoso.pk,
                     offer_id=ready.pk,
@@ -187,7 +190,7 @@ def _seed_fabrikam_invitation(fabrikam, contoso, fab_admin, now) -> None:
     """Fabrikam's own pipeline, and a partner's invitation waiting in Contoso's inbox."""
     if Opportunity.objects.filter(partner=fabrikam, crm_id="DEMO-F1").exists():
         return
-    services.opportunity_create(
+    deal_services.opportunity_create(
         partner=fabrikam,
         actor=fab_admin,
         now=now - timedelta(days=2),

@@ -17,9 +17,10 @@ from collections.abc import Iterable
 from datetime import datetime
 
 from cosell.webhooks import outbox
-
-from . import rules
-from .models import Category, Lead, Opportunity
+from opportunities import rules
+from opportunities.deals.choices import Category
+from opportunities.deals.models import Opportunity
+from opportunities.leads.models import Lead
 
 # The deal's private fields; who does not see which is decided in ``rules``.
 PRIVATE_FIELDS = ("notes", "crm_id", "close_notes", "customer_address")
@@ -211,14 +212,6 @@ def _lead_views(values: dict) -> dict[int, dict]:
             "contact": None if _hides_contact(values["status"]) else contact,
         }
     return views
-
-
-def lead_data(lead: Lead, *, for_partner_id: int) -> dict:
-    """The lead as ``for_partner_id`` (its sender or its receiver) may see it."""
-    views = _lead_views(lead_values(lead))
-    if for_partner_id in views:
-        return views[for_partner_id]
-    return {**next(iter(views.values())), "direction": "outgoing"} if views else {}
 
 
 def lead_recipients(lead: Lead) -> dict[int, dict]:

@@ -29,8 +29,9 @@ from django.utils.translation import gettext as _
 
 from cosell.partners.models import Membership
 from cosell.partners.rules import is_staff
-
-from .models import DealType, Lead, Opportunity
+from opportunities.deals.choices import DealType
+from opportunities.deals.models import Opportunity
+from opportunities.leads.models import Lead
 
 # What a partner invited to another partner's deal never sees of it.
 WITHHELD_FROM_INVITED = frozenset({"notes", "crm_id", "customer_address", "close_notes"})

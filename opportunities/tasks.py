@@ -8,9 +8,8 @@ from django.urls import reverse
 
 from cosell.partners.mail import mail_people, partner_admins
 from cosell.partners.models import Seller
-
-from . import rules
-from .models import Lead
+from opportunities import rules
+from opportunities.leads.models import Lead
 
 TRANSIENT = (SMTPException, ConnectionError, TimeoutError)
 

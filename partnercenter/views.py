@@ -7,11 +7,12 @@ from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
 
+from cosell.core import csv_files
 from cosell.core.limits import MULTIPART_SLACK, max_request_bytes
 from cosell.partners.models import Role
-from opportunities import csv_io, selectors
-from opportunities.api.views import OpportunityFilter
-from opportunities.imports import jobs as import_jobs
+from opportunities.deals import csv_io, selectors
+from opportunities.deals.filters import OpportunityFilter
+from opportunities.deals.imports import jobs as import_jobs
 
 from .bulk_csv import columns, export, jobs
 
@@ -37,14 +38,14 @@ def bulk_template(request):
     return export.template()
 
 
-@max_request_bytes(csv_io.IMPORT_MAX_BYTES + MULTIPART_SLACK)
+@max_request_bytes(csv_files.IMPORT_MAX_BYTES + MULTIPART_SLACK)
 @login_required
 @require_http_methods(["GET", "POST"])
 def bulk_upload(request):
     partner = request.user.partner
     if not csv_io.can_import(request.user, partner):
         raise PermissionDenied
-    context = {"limit": csv_io.IMPORT_LIMIT, "columns": columns.header()}
+    context = {"limit": csv_files.IMPORT_LIMIT, "columns": columns.header()}
     if request.method == "GET":
         return render(request, "partnercenter/bulk_upload.html", context)
     upload = request.FILES.get("file")
@@ -56,12 +57,12 @@ def bulk_upload(request):
             kind=jobs.KIND,
             user=request.user,
             partner=partner,
-            raw=upload.read(csv_io.IMPORT_MAX_BYTES + 1),
+            raw=upload.read(csv_files.IMPORT_MAX_BYTES + 1),
             filename=upload.name or "",
             dry_run=True,
             check=jobs.check_file,
         )
-    except csv_io.ImportRejected as exc:
+    except csv_files.ImportRejected as exc:
         context["error"] = " ".join(m for ms in exc.errors.values() for m in ms)
         return render(request, "partnercenter/bulk_upload.html", context, status=400)
     return redirect("jobs:detail", job.pk)

@@ -21,8 +21,8 @@ from rest_framework.views import APIView
 from cosell.core import clock
 from cosell.core.api import ErrorSerializer
 from cosell.core.errors import PreconditionFailed, ValidationFailed
-from opportunities.api.views import _if_match_version
-from opportunities.models import CustomerAccount
+from opportunities.deals.choices import CustomerAccount
+from opportunities.deals.preconditions import if_match_version
 
 from . import eligibility, selectors, services
 from .models import MAX_MESSAGE_LENGTH, DealRegistration, ExceptionRequest
@@ -225,7 +225,7 @@ class CustomerAccountView(APIView):
         description="The partner says whether the customer is a Microsoft-managed account.",
     )
     def post(self, request, pk):
-        from opportunities import selectors as opportunity_selectors
+        from opportunities.deals import selectors as opportunity_selectors
 
         opportunity = opportunity_selectors.opportunity_get(user=request.user, opportunity_id=pk)
         serializer = CustomerAccountSerializer(data=request.data)
@@ -235,7 +235,7 @@ class CustomerAccountView(APIView):
             actor=request.user,
             now=clock.now(),
             customer_account=serializer.validated_data["customer_account"],
-            expected_version=_if_match_version(request, opportunity.pk),
+            expected_version=if_match_version(request, opportunity.pk),
         )
         return Response(eligibility_data(opportunity, now=clock.now()))
 
@@ -249,14 +249,14 @@ class CustomerAccountConfirmView(APIView):
         description="A Microsoft seller on the deal confirms the partner's statement.",
     )
     def post(self, request, pk):
-        from opportunities import selectors as opportunity_selectors
+        from opportunities.deals import selectors as opportunity_selectors
 
         opportunity = opportunity_selectors.opportunity_get(user=request.user, opportunity_id=pk)
         opportunity = services.customer_account_confirm(
             opportunity_id=opportunity.pk,
             actor=request.user,
             now=clock.now(),
-            expected_version=_if_match_version(request, opportunity.pk),
+            expected_version=if_match_version(request, opportunity.pk),
         )
         return Response(
             {

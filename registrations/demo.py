@@ -5,7 +5,8 @@ from datetime import date, timedelta
 from decimal import Decimal
 
 from cosell.core import clock
-from opportunities.models import CustomerAccount, Opportunity
+from opportunities.deals.choices import CustomerAccount
+from opportunities.deals.models import Opportunity
 
 from . import rules, services
 from .models import ExchangeRate
@@ -31,8 +32,9 @@ def _registered_co_sell_deal(now) -> None:
     from django.contrib.auth import get_user_model
 
     from cosell.core.errors import DomainError
-    from opportunities import services as deal_services
-    from opportunities.models import Lead
+    from opportunities.deals import services as deal_services
+    from opportunities.leads import services as lead_services
+    from opportunities.leads.models import Lead
 
     deal = Opportunity.objects.filter(crm_id="DEMO-7").first()
     seller = get_user_model().objects.filter(username="seller").first()
@@ -42,7 +44,7 @@ def _registered_co_sell_deal(now) -> None:
     try:
         lead = deal.leads.filter(receiver=Lead.Receiver.MICROSOFT).first()
         if lead is not None and lead.status == Lead.Status.RECEIVED and lead.needs_answer:
-            deal_services.lead_accept(lead_id=lead.pk, actor=seller, now=now - timedelta(days=4))
+            lead_services.lead_accept(lead_id=lead.pk, actor=seller, now=now - timedelta(days=4))
         if deal.status == Opportunity.Status.ACTIVE:
             deal_services.opportunity_close(
                 opportunity_id=deal.pk, outcome="won", actor=admin, now=now - timedelta(days=3)

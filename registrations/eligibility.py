@@ -16,7 +16,9 @@ from django.utils import formats
 from django.utils.translation import gettext as _
 
 from offers.models import CoSellStatus
-from opportunities.models import Category, CustomerAccount, DealType, Lead, Opportunity
+from opportunities.deals.choices import Category, CustomerAccount, DealType
+from opportunities.deals.models import Opportunity
+from opportunities.leads.models import Lead
 
 from .models import ExchangeRate
 

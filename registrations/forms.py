@@ -4,7 +4,7 @@
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from opportunities.models import CustomerAccount
+from opportunities.deals.choices import CustomerAccount
 
 from . import services
 from .models import MAX_MESSAGE_LENGTH, DealRegistration

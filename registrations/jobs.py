@@ -9,7 +9,7 @@ from django.db import transaction
 from django.db.models import Q
 
 from cosell.core import effects, periodic
-from opportunities.models import Opportunity
+from opportunities.deals.models import Opportunity
 
 from . import eligibility, tasks
 from .models import DealRegistration, ExceptionRequest, WindowReminder

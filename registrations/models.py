@@ -9,7 +9,7 @@ from django.core.validators import MinValueValidator
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
-from opportunities.models import Opportunity, currency_validator
+from opportunities.deals.models import Opportunity, currency_validator
 
 MAX_MESSAGE_LENGTH = 5000
 

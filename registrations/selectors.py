@@ -6,8 +6,8 @@ from typing import Any
 from django.db.models import Count, QuerySet, Sum
 from django.http import Http404
 
-from opportunities import selectors as opportunity_selectors
-from opportunities.models import Opportunity
+from opportunities.deals import selectors as opportunity_selectors
+from opportunities.deals.models import Opportunity
 
 from . import rules
 from .models import DealRegistration, ExceptionRequest

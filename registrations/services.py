@@ -22,7 +22,9 @@ from django.utils.translation import gettext as _
 from cosell.core import audit, effects
 from cosell.core.errors import InvalidTransition, PreconditionFailed, ValidationFailed
 from cosell.webhooks import outbox
-from opportunities.models import CustomerAccount, Lead, Opportunity
+from opportunities.deals.choices import CustomerAccount
+from opportunities.deals.models import Opportunity
+from opportunities.leads.models import Lead
 
 from . import eligibility, rules, tasks
 from .models import MAX_MESSAGE_LENGTH, DealRegistration, ExceptionRequest

@@ -100,7 +100,7 @@ def notify_partner_of_exception(exception_id: int) -> int:
 @shared_task(name="registrations.remind_window", **TASK)
 def remind_window(opportunity_ids: list[int]) -> int:
     """Remind partner admins that won deals' registration windows close soon."""
-    from opportunities.models import Opportunity
+    from opportunities.deals.models import Opportunity
 
     from . import eligibility
 

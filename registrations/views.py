@@ -11,21 +11,13 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from cosell.core import audit, clock
-from cosell.core.errors import DomainError, ValidationFailed
-from opportunities import selectors as opportunity_selectors
+from cosell.core.errors import DomainError
+from cosell.core.form_views import errors_onto
+from opportunities.deals import selectors as opportunity_selectors
 
 from . import eligibility, rules, selectors, services
 from .forms import CustomerAccountForm, ExceptionForm, RegistrationForm, ResubmitForm, ReviewForm
 from .models import DealRegistration, ExceptionRequest
-
-
-def _errors_onto(form, exc: DomainError) -> None:
-    if isinstance(exc, ValidationFailed):
-        for field, errors in exc.errors.items():
-            for error in errors:
-                form.add_error(field if field in form.fields else None, error)
-    else:
-        form.add_error(None, exc.message)
 
 
 def _page(request, opportunity, *, form=None, exception_form=None, account_form=None, status=200):
@@ -89,7 +81,7 @@ def register(request, pk: int):
                 **form.cleaned_data,
             )
         except DomainError as exc:
-            _errors_onto(form, exc)
+            errors_onto(form, exc)
         else:
             messages.success(request, _("Deal registered."))
             return redirect("registrations:register", opportunity.pk)
@@ -110,7 +102,7 @@ def exception_request(request, pk: int):
                 reason=form.cleaned_data["reason"],
             )
         except DomainError as exc:
-            _errors_onto(form, exc)
+            errors_onto(form, exc)
         else:
             messages.success(request, _("Exception requested: the reviewers will answer."))
             return redirect("registrations:register", opportunity.pk)
@@ -131,7 +123,7 @@ def customer_account(request, pk: int):
                 customer_account=form.cleaned_data["customer_account"],
             )
         except DomainError as exc:
-            _errors_onto(form, exc)
+            errors_onto(form, exc)
         else:
             messages.success(request, _("Customer account saved."))
             return redirect("registrations:register", opportunity.pk)

@@ -29,6 +29,9 @@ scripts/ensure_services.sh
 "$PY" -m ruff format --check .
 # Types of every app's services, selectors and rules ([tool.mypy] in pyproject.toml).
 "$PY" -m mypy
+# The import layering ([tool.importlinter] in pyproject.toml): pages and CSV never import the
+# API layer, selectors never import services.
+"$(dirname "$PY")/lint-imports"
 # Three workers by default, tests handed out one by one (worksteal); on the 2-core machine this
 # measured the same as two workers by file (about 14 min). Each worker has its own test database.
 exec "$PY" -m pytest --numprocesses "${COSELL_TEST_WORKERS:-3}" --dist "${COSELL_TEST_DIST:-worksteal}" "$@"

@@ -30,7 +30,7 @@ from schemathesis.specs.openapi.checks import (
 from cosell.core import clock
 from cosell.core.models import ApiToken
 from cosell.wsgi import application
-from opportunities.models import Category
+from opportunities.deals.choices import Category
 from tests.opportunities.conftest import make_opportunity
 from tests.opportunities.factories import co_sell_ready_offer
 
@@ -198,7 +198,8 @@ def test_every_writable_field_and_non_object_bodies_as_staff(world, partner, no_
     )
     from django.test import Client
 
-    from opportunities.models import Lead, Opportunity
+    from opportunities.deals.models import Opportunity
+    from opportunities.leads.models import Lead
 
     ids = {
         "opportunities": Opportunity.objects.values_list("pk", flat=True).first(),

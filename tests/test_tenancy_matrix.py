@@ -23,7 +23,9 @@ from cosell.partners.models import Membership, Partner
 from cosell.webhooks import services as webhook_services
 from cosell.webhooks.models import OutboxEvent, WebhookDelivery, WebhookEndpoint
 from offers.models import Offer, OfferContact, OfferDocument
-from opportunities.models import Category, Lead, Opportunity, TeamMember
+from opportunities.deals.choices import Category
+from opportunities.deals.models import Opportunity, TeamMember
+from opportunities.leads.models import Lead
 from registrations.models import DealRegistration, ExceptionRequest
 from tests.offers.factories import OfferContactFactory, OfferDocumentFactory
 from tests.opportunities.conftest import make_opportunity

@@ -8,6 +8,8 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from cosell.core.form_views import submit
+
 from . import clock, selectors, services
 from .errors import ValidationFailed
 from .forms import ApiTokenForm
@@ -19,19 +21,19 @@ NEW_TOKEN_SESSION_KEY = "core.new_api_token"
 def api_tokens(request):
     """List the user's tokens and create one; a new token's key shows once, after the redirect."""
     form = ApiTokenForm(request.POST or None)
-    if request.method == "POST" and form.is_valid():
-        try:
-            token, raw = services.api_token_create(
-                user=request.user, name=form.cleaned_data["name"], now=clock.now()
-            )
-        except ValidationFailed as exc:
-            for field, errors in exc.errors.items():
-                for error in errors:
-                    form.add_error(field if field in form.fields else None, error)
-        else:
-            request.session[NEW_TOKEN_SESSION_KEY] = {"id": token.pk, "raw": raw}
-            messages.success(request, _("Token created."))
-            return HttpResponseRedirect(reverse("api_tokens"))
+    submitted = submit(
+        request,
+        form,
+        lambda data: services.api_token_create(
+            user=request.user, name=data["name"], now=clock.now()
+        ),
+        refusals=ValidationFailed,
+    )
+    if submitted.done:
+        token, raw = submitted.result
+        request.session[NEW_TOKEN_SESSION_KEY] = {"id": token.pk, "raw": raw}
+        messages.success(request, _("Token created."))
+        return HttpResponseRedirect(reverse("api_tokens"))
     new_token = request.session.pop(NEW_TOKEN_SESSION_KEY, None)
     return render(
         request,

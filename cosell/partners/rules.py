@@ -1,8 +1,9 @@
 """Who may do what: decided here, used by views, the API and the admin alike."""
 
 import rules
+from django.core.exceptions import PermissionDenied
 
-from .models import Membership
+from .models import Membership, Role
 
 
 @rules.predicate
@@ -56,3 +57,18 @@ class StaffBackend:
 
     def has_module_perms(self, user, app_label) -> bool:
         return is_staff(user)
+
+
+def require_partner_person(user):
+    """The partner of a partner admin or user (as their role says: staff first); anyone
+    else: 403."""
+    if user.role not in (Role.PARTNER_ADMIN, Role.PARTNER_USER):
+        raise PermissionDenied
+    return user.partner
+
+
+def require_seller(user):
+    """The seller of a Microsoft seller (as their role says); anyone else: 403."""
+    if user.role != Role.SELLER:
+        raise PermissionDenied
+    return user.seller

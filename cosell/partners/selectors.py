@@ -3,7 +3,7 @@
 from django.db.models import QuerySet
 from django.shortcuts import get_object_or_404
 
-from .models import Membership, Partner, Seller
+from .models import Membership, Partner
 
 
 def partner_for_user(*, user) -> Partner | None:
@@ -34,10 +34,6 @@ def partner_list(*, user) -> QuerySet[Partner]:
     if partner is None:
         return Partner.objects.none()
     return Partner.objects.filter(pk=partner.pk)
-
-
-def seller_list() -> QuerySet[Seller]:
-    return Seller.objects.select_related("user").filter(user__is_active=True)
 
 
 def partner_admins(*, partner: Partner) -> QuerySet[Membership]:

@@ -70,7 +70,7 @@ def _other_admins(membership: Membership):
 
 
 def _lock_membership(membership_id: int) -> Membership:
-    """Lock the partner, then the membership (the lock order in ``opportunities.services``):
+    """Lock the partner, then the membership (the lock order in ``opportunities.deals.services``):
     changes to one partner's people run one at a time, so the admins counted are the admins
     there are, and two admins demoting or removing each other cannot both succeed."""
     partner_id = Membership.objects.values_list("partner_id", flat=True).get(pk=membership_id)

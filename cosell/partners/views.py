@@ -13,6 +13,7 @@ from django.views.decorators.http import require_POST
 
 from cosell.core import clock
 from cosell.core.errors import DomainError, ValidationFailed
+from cosell.core.form_views import submit
 from cosell.core.limits import client_address, over_limit
 from cosell.core.lists import paginate, render_list, search_term, sort_queryset
 
@@ -136,21 +137,21 @@ def member_invite(request):
     if not request.user.has_perm("partners.manage_members", partner):
         raise PermissionDenied
     form = MemberInviteForm(request.POST or None)
-    if request.method == "POST" and form.is_valid():
-        try:
-            membership = services.member_invite(
-                partner=partner, inviter=request.user, now=clock.now(), **form.cleaned_data
-            )
-        except ValidationFailed as exc:
-            for field, errors in exc.errors.items():
-                for error in errors:
-                    form.add_error(field if field in form.fields else None, error)
-        else:
-            messages.success(
-                request,
-                _("Invitation sent to %(email)s.") % {"email": membership.user.email},
-            )
-            return HttpResponseRedirect(reverse("members"))
+    submitted = submit(
+        request,
+        form,
+        lambda data: services.member_invite(
+            partner=partner, inviter=request.user, now=clock.now(), **data
+        ),
+        refusals=ValidationFailed,
+    )
+    if submitted.done:
+        membership = submitted.result
+        messages.success(
+            request,
+            _("Invitation sent to %(email)s.") % {"email": membership.user.email},
+        )
+        return HttpResponseRedirect(reverse("members"))
     return render(
         request,
         "partners/member_invite.html",

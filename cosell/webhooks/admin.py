@@ -3,6 +3,7 @@ from django.contrib import admin
 
 from cosell.core import clock
 from cosell.core.errors import ValidationFailed
+from cosell.core.form_views import errors_onto
 
 from . import endpoints, services
 from .models import DeliveryAttempt, OutboxEvent, WebhookDelivery, WebhookEndpoint
@@ -46,9 +47,7 @@ class WebhookEndpointForm(forms.ModelForm):
                     cleaned["events"], cleaned["event_format"]
                 )
             except ValidationFailed as exc:
-                for field, errors in exc.errors.items():
-                    for error in errors:
-                        self.add_error(field if field in self.fields else None, error)
+                errors_onto(self, exc)
         return cleaned
 
 

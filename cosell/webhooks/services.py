@@ -23,7 +23,13 @@ from .endpoints import (  # noqa: F401  (re-exported: the services of the app)
     endpoint_rotate_secret,
     endpoint_update,
 )
-from .models import DeliveryAttempt, OutboxEvent, WebhookDelivery, WebhookEndpoint
+from .models import (
+    RESPONSE_EXCERPT_CHARS,
+    DeliveryAttempt,
+    OutboxEvent,
+    WebhookDelivery,
+    WebhookEndpoint,
+)
 from .outbox import publish
 
 log = logging.getLogger(__name__)
@@ -244,7 +250,7 @@ def delivery_attempt(*, delivery_id: int, now: datetime) -> WebhookDelivery | No
 def _record(delivery, attempt, response: net.Response, refused: bool, now: datetime):
     attempt.status_code = response.status_code
     attempt.duration_ms = response.duration_ms
-    attempt.response_excerpt = response.body.decode("utf-8", "replace")[:4096]
+    attempt.response_excerpt = response.body.decode("utf-8", "replace")[:RESPONSE_EXCERPT_CHARS]
     attempt.error = response.error[:500]
     code = response.status_code
     with transaction.atomic():

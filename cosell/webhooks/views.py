@@ -11,6 +11,7 @@ from django.views.decorators.http import require_POST
 
 from cosell.core import clock
 from cosell.core.errors import DomainError, ValidationFailed
+from cosell.core.form_views import errors_onto, submit
 from cosell.core.lists import fragment, paginate
 from cosell.partners.rules import is_partner_admin
 
@@ -27,12 +28,6 @@ def _require_partner_admin(request):
     return request.user.membership.partner
 
 
-def _form_errors(form, exc: ValidationFailed) -> None:
-    for field, errors in exc.errors.items():
-        for error in errors:
-            form.add_error(field if field in form.fields else None, error)
-
-
 @login_required
 def endpoint_list(request):
     partner = _require_partner_admin(request)
@@ -44,18 +39,20 @@ def endpoint_list(request):
 def endpoint_create(request):
     partner = _require_partner_admin(request)
     form = EndpointForm(request.POST or None)
-    if request.method == "POST" and form.is_valid():
-        try:
-            endpoint = services.endpoint_create(
-                partner=partner, actor=request.user, now=clock.now(), **form.service_kwargs()
-            )
-        except ValidationFailed as exc:
-            _form_errors(form, exc)
-        else:
-            # Shown once, on the next page: a reload does not show it again.
-            request.session[SECRET_SESSION_KEY] = {"id": endpoint.pk, "secret": endpoint.secret}
-            messages.success(request, _("Endpoint registered."))
-            return HttpResponseRedirect(reverse("webhooks:detail", args=[endpoint.pk]))
+    submitted = submit(
+        request,
+        form,
+        lambda data: services.endpoint_create(
+            partner=partner, actor=request.user, now=clock.now(), **form.service_kwargs()
+        ),
+        refusals=ValidationFailed,
+    )
+    if submitted.done:
+        endpoint = submitted.result
+        # Shown once, on the next page: a reload does not show it again.
+        request.session[SECRET_SESSION_KEY] = {"id": endpoint.pk, "secret": endpoint.secret}
+        messages.success(request, _("Endpoint registered."))
+        return HttpResponseRedirect(reverse("webhooks:detail", args=[endpoint.pk]))
     return render(
         request,
         "webhooks/create.html",
@@ -120,7 +117,7 @@ def endpoint_update(request, endpoint_id: int):
                 **form.service_kwargs(),
             )
         except ValidationFailed as exc:
-            _form_errors(form, exc)
+            errors_onto(form, exc)
         else:
             messages.success(request, _("Endpoint saved."))
             return HttpResponseRedirect(reverse("webhooks:detail", args=[endpoint.pk]))

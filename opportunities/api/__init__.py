@@ -2,7 +2,8 @@
 
 from rest_framework.routers import SimpleRouter
 
-from .views import LeadViewSet, OpportunityViewSet
+from opportunities.deals.api.views import OpportunityViewSet
+from opportunities.leads.api.views import LeadViewSet
 
 router = SimpleRouter()
 router.register("opportunities", OpportunityViewSet, basename="api-opportunity")

@@ -13,15 +13,17 @@ from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
 from rest_framework.views import APIView
 
+from cosell.core import csv_files
 from cosell.core.api import ErrorSerializer
+from cosell.core.api_responses import CSV_RENDERERS
 from cosell.core.errors import ValidationFailed
 from cosell.core.job_views import JobSerializer, accepted
 from cosell.core.limits import MULTIPART_SLACK
 from cosell.partners.models import Role
-from opportunities import csv_io, selectors
-from opportunities.api.serializers import ImportRequestSerializer
-from opportunities.api.views import CSV_RENDERERS, OpportunityFilter
-from opportunities.imports import jobs as import_jobs
+from opportunities.deals import csv_io, selectors
+from opportunities.deals.api.serializers import ImportRequestSerializer
+from opportunities.deals.filters import OpportunityFilter
+from opportunities.deals.imports import jobs as import_jobs
 
 from . import export, jobs
 
@@ -66,7 +68,7 @@ class PartnerCenterTemplateView(APIView):
 
 
 class PartnerCenterUploadView(APIView):
-    max_request_bytes = csv_io.IMPORT_MAX_BYTES + MULTIPART_SLACK
+    max_request_bytes = csv_files.IMPORT_MAX_BYTES + MULTIPART_SLACK
 
     @extend_schema(
         request={"multipart/form-data": ImportRequestSerializer},
@@ -107,7 +109,7 @@ class PartnerCenterUploadView(APIView):
             kind=jobs.KIND,
             user=request.user,
             partner=partner,
-            raw=upload_file.read(csv_io.IMPORT_MAX_BYTES + 1),
+            raw=upload_file.read(csv_files.IMPORT_MAX_BYTES + 1),
             filename=upload_file.name or "",
             dry_run=dry_run,
             check=jobs.check_file,

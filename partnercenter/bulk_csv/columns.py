@@ -1,7 +1,7 @@
 """The columns of Partner Center's co-sell bulk file, in its order (``bulk-operations.md``),
 and the values its cells take."""
 
-from opportunities.models import (
+from opportunities.deals.choices import (
     ERROR_REASON_NUMBER,
     LOST_REASON_NUMBER,
     STAGE_PROGRESS,

@@ -9,21 +9,17 @@ invited to it. An upload matches on the Engagement ID, then the CRM ID.
 
 from django.db.models import Count, Prefetch, Q
 
-from opportunities import csv_io, rules
-from opportunities.models import (
-    CO_SELL_CATEGORIES,
-    ERROR_REASON_NUMBER,
-    LOST_REASON_NUMBER,
-    Lead,
-    Opportunity,
-    OpportunitySolution,
-    TeamMember,
-)
+from cosell.core import csv_files
+from opportunities import rules
+from opportunities.deals import csv_io as deal_csv
+from opportunities.deals.choices import CO_SELL_CATEGORIES, ERROR_REASON_NUMBER, LOST_REASON_NUMBER
+from opportunities.deals.models import Opportunity, OpportunitySolution, TeamMember
+from opportunities.leads.models import Lead
 from partnercenter import ids
 
 from . import columns as c
 
-EXPORT_LIMIT = csv_io.EXPORT_LIMIT  # 5,000, as Partner Center
+EXPORT_LIMIT = csv_files.EXPORT_LIMIT  # 5,000, as Partner Center
 FILENAME = "co-sell-opportunities.csv"
 TEMPLATE_FILENAME = "co-sell-opportunities-template.csv"
 
@@ -212,13 +208,13 @@ def export(queryset, *, user):
     header = c.header(n_solutions, n_team, n_sellers)
 
     def rows():
-        for opportunity in limited.iterator(chunk_size=csv_io.CHUNK_SIZE):
+        for opportunity in limited.iterator(chunk_size=deal_csv.CHUNK_SIZE):
             values = row_values(opportunity, user=user)
             yield [values.get(column, "") for column in header]
 
-    return csv_io.streaming_csv(csv_io.csv_lines(header, rows()), FILENAME)
+    return csv_files.streaming_csv(csv_files.csv_lines(header, rows()), FILENAME)
 
 
 def template():
     """The upload template: the header, and nothing else."""
-    return csv_io.streaming_csv(csv_io.csv_lines(c.header(), iter(())), TEMPLATE_FILENAME)
+    return csv_files.streaming_csv(csv_files.csv_lines(c.header(), iter(())), TEMPLATE_FILENAME)

@@ -5,8 +5,8 @@ from django.core.exceptions import PermissionDenied
 from django.utils.translation import gettext_lazy as _
 
 from cosell.core import background, clock
-from opportunities import csv_io
-from opportunities.imports.jobs import may_import, partner_of
+from opportunities.deals import csv_io
+from opportunities.deals.imports.jobs import may_import, partner_of
 
 from . import upload
 

@@ -1,6 +1,6 @@
 """Upload in Partner Center's layout: each row read into the import's ``RowInput`` (the same
-checks and writes as the portal's own CSV, ``opportunities.imports``), and the answer: the same
-file with its Errors column filled (several errors separated by ``;``).
+checks and writes as the portal's own CSV, ``opportunities.deals.imports``), and the answer:
+the same file with its Errors column filled (several errors separated by ``;``).
 
 Read-only columns (Errors, the ids, Microsoft Referral Status, the account-matching and IoT
 columns, PartnerID, team members) are ignored. A row whose status, stage and sharing repeat
@@ -15,9 +15,10 @@ from datetime import datetime
 
 from django.utils.translation import gettext as _
 
-from opportunities import csv_io, selectors
-from opportunities.imports.report import ImportReport, RowInput
-from opportunities.models import Opportunity, OpportunitySolution
+from cosell.core import csv_files
+from opportunities.deals import selectors
+from opportunities.deals.imports.report import ImportReport, RowInput
+from opportunities.deals.models import Opportunity, OpportunitySolution
 
 from . import columns as c
 from .export import shares_with_microsoft, status_cells
@@ -40,7 +41,7 @@ class BulkFile:
             i = self.index.get(column.casefold())
             if i is None:
                 return None
-            return csv_io.restore(cells[i]).strip() if i < len(cells) else ""
+            return csv_files.restore(cells[i]).strip() if i < len(cells) else ""
 
         return get
 
@@ -57,15 +58,15 @@ class BulkFile:
 
 def read(raw: bytes) -> BulkFile:
     """The file, or ImportRejected for a problem of the whole file."""
-    header, rows = csv_io.read_rows(csv_io.decode(raw), normalise=lambda name: name)
+    header, rows = csv_files.read_rows(csv_files.decode(raw), normalise=lambda name: name)
     present = {name.strip().casefold() for name in header}
     missing = [name for name in REQUIRED_COLUMNS if name.casefold() not in present]
     if not header or missing:
-        raise csv_io.ImportRejected(
+        raise csv_files.ImportRejected(
             {"file": [_("The header row must name the columns: missing %s.") % missing]}
         )
     if not rows:
-        raise csv_io.ImportRejected({"file": [_("The file has no rows.")]})
+        raise csv_files.ImportRejected({"file": [_("The file has no rows.")]})
     return BulkFile(header=header, rows=rows)
 
 
@@ -292,4 +293,4 @@ def answer(bulk: BulkFile, report: ImportReport) -> bytes:
         result = by_line.get(line)
         cells[errors_at] = error_cell(result.errors) if result is not None else ""
         writer.writerow(cells)
-    return (csv_io.BOM + out.getvalue()).encode("utf-8")
+    return (csv_files.BOM + out.getvalue()).encode("utf-8")

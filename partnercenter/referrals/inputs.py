@@ -9,7 +9,7 @@ from django.utils.translation import gettext as _
 
 from cosell.core.api import flatten_errors
 from cosell.core.errors import ValidationFailed
-from opportunities.api.serializers import OpportunityCreateSerializer, OpportunityFieldsSerializer
+from opportunities.deals.inputs import OpportunityCreateSerializer, OpportunityFieldsSerializer
 from registrations.api import RegistrationFormSerializer
 
 from .mapping import HELP_CODES

@@ -11,7 +11,9 @@ from urllib.parse import urlencode
 
 from django.urls import reverse
 
-from opportunities.models import HelpNeeded, Lead, Opportunity
+from opportunities.deals.choices import HelpNeeded
+from opportunities.deals.models import Opportunity
+from opportunities.leads.models import Lead
 from opportunities.rules import lead_as_seen_by, opportunity_as_seen_by
 from registrations import rules as registration_rules
 

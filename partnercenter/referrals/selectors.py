@@ -21,8 +21,10 @@ from django.db.models.functions import Greatest
 from django.http import Http404
 from django.utils.translation import gettext as _
 
-from opportunities import selectors as deal_selectors
-from opportunities.models import Lead, Opportunity, OpportunitySolution, TeamMember
+from opportunities.deals import selectors as deal_selectors
+from opportunities.deals.models import Opportunity, OpportunitySolution, TeamMember
+from opportunities.leads import selectors as lead_selectors
+from opportunities.leads.models import Lead
 from partnercenter import ids
 
 from .odata import (
@@ -253,7 +255,7 @@ def opportunity_rows(*, user, partner_id: int) -> QuerySet[Opportunity]:
 
 def lead_rows(*, user) -> QuerySet[Lead]:
     return (
-        deal_selectors.lead_list(user=user)
+        lead_selectors.lead_list(user=user)
         .exclude(source=Lead.Source.MARKETPLACE)
         .annotate(pc_updated=Greatest("sent_at", "answered_at", "opportunity__updated_at"))
         .select_related("opportunity__partner", "opportunity__registration")

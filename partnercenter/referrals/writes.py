@@ -14,8 +14,11 @@ from django.utils.translation import gettext as _
 
 from cosell.core.errors import Conflict, InvalidTransition, PreconditionFailed, ValidationFailed
 from cosell.partners.models import Partner, User
-from opportunities import services
-from opportunities.models import SHORT_NOTES_MAX_LENGTH, Category, Lead, LostReason, Opportunity
+from opportunities.deals import services as deal_services
+from opportunities.deals.choices import SHORT_NOTES_MAX_LENGTH, Category, LostReason
+from opportunities.deals.models import Opportunity
+from opportunities.leads import services as lead_services
+from opportunities.leads.models import Lead
 from opportunities.rules import require_owner_side
 from registrations import services as registration_services
 from registrations.models import DealRegistration
@@ -124,11 +127,11 @@ def _change_deal(plan: Plan, deal: Opportunity, *, user, partner_id: int, now: d
     if solutions is not None and plan.append_solutions:
         solutions = _solution_inputs(deal) + solutions
     if plan.changes or solutions is not None:
-        services.opportunity_update(
+        deal_services.opportunity_update(
             opportunity_id=deal.pk, actor=user, now=now, solutions=solutions, **plan.changes
         )
     if plan.stage:
-        services.opportunity_set_stage(
+        deal_services.opportunity_set_stage(
             opportunity_id=deal.pk, stage=plan.stage, actor=user, now=now
         )
     for email in plan.team:
@@ -139,11 +142,11 @@ def _change_deal(plan: Plan, deal: Opportunity, *, user, partner_id: int, now: d
             raise invalid(
                 "/team", _("No member of your partner has the email %(email)s.") % {"email": email}
             )
-        services.opportunity_team_add(opportunity_id=deal.pk, user=member, actor=user, now=now)
+        deal_services.opportunity_team_add(opportunity_id=deal.pk, user=member, actor=user, now=now)
     if plan.unshare and deal.category != Category.PRIVATE:
         raise Conflict(_("A shared referral stays shared."))
     if plan.share_with_microsoft and deal.category == Category.PRIVATE:
-        services.opportunity_upgrade(
+        deal_services.opportunity_upgrade(
             opportunity_id=deal.pk, category=Category.MICROSOFT, actor=user, now=now
         )
     if plan.register is not None:
@@ -198,11 +201,11 @@ def _move(status, kind: str, row, deal, *, user, partner_id: int, now: datetime)
         raise _not_yours(kind, row, user, partner_id)
     if kind == LEAD and row.status == Lead.Status.RECEIVED:
         if (target_status, target_sub) == ("Active", "Accepted"):
-            services.lead_accept(lead_id=row.pk, actor=user, now=now)
+            lead_services.lead_accept(lead_id=row.pk, actor=user, now=now)
         elif (target_status, target_sub) == ("Closed", "Declined"):
             if not reason:
                 raise invalid("statusReason", _("Say why you decline."))
-            services.lead_decline(
+            lead_services.lead_decline(
                 lead_id=row.pk, actor=user, reason=lost_reason(reason), notes=reason, now=now
             )
         else:
@@ -214,7 +217,7 @@ def _move(status, kind: str, row, deal, *, user, partner_id: int, now: datetime)
     if opportunity_id is None:
         raise refused
     won = target_sub == "Won"
-    services.opportunity_close(
+    deal_services.opportunity_close(
         opportunity_id=opportunity_id,
         outcome=Opportunity.Status.WON if won else Opportunity.Status.LOST,
         reason="" if won else lost_reason(reason),
@@ -269,7 +272,7 @@ def create_referral(*, user, partner: Partner, body: dict, now: datetime) -> tup
                 "invite_microsoft": bool(partners) and "msft" in targets,
             }
         )
-        opportunity = services.opportunity_create(partner=partner, actor=user, now=now, **data)
+        opportunity = deal_services.opportunity_create(partner=partner, actor=user, now=now, **data)
         plan = Plan(stage=spec.stage, team=spec.team)
         if plan.touches_deal:
             _change_deal(plan, opportunity, user=user, partner_id=partner.pk, now=now)
@@ -304,7 +307,7 @@ def _connect(spec, targets: list, *, user, partner: Partner, now: datetime) -> i
     [target] = targets
     if target == "msft":
         if deal.category == Category.PRIVATE:
-            services.opportunity_upgrade(
+            deal_services.opportunity_upgrade(
                 opportunity_id=deal.pk, category=Category.MICROSOFT, actor=user, now=now
             )
         elif deal.category == Category.P2P:
@@ -312,7 +315,7 @@ def _connect(spec, targets: list, *, user, partner: Partner, now: datetime) -> i
         lead = deal.leads.filter(receiver=Lead.Receiver.MICROSOFT)
     else:
         if deal.category == Category.PRIVATE:
-            services.opportunity_upgrade(
+            deal_services.opportunity_upgrade(
                 opportunity_id=deal.pk,
                 category=Category.P2P,
                 partner_ids=[target.pk],
@@ -320,7 +323,7 @@ def _connect(spec, targets: list, *, user, partner: Partner, now: datetime) -> i
                 now=now,
             )
         else:
-            services.opportunity_invite(
+            deal_services.opportunity_invite(
                 opportunity_id=deal.pk, partner_id=target.pk, actor=user, now=now
             )
         lead = deal.leads.filter(receiver_partner=target)

@@ -8,8 +8,10 @@ import pytest
 from playwright.sync_api import expect
 
 from cosell.core import clock
-from opportunities import services
-from opportunities.models import Category, Lead, Opportunity, Stage
+from opportunities.deals import services
+from opportunities.deals.choices import Category, Stage
+from opportunities.deals.models import Opportunity
+from opportunities.leads.models import Lead
 from tests.opportunities.factories import co_sell_ready_offer
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]

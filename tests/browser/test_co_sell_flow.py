@@ -14,7 +14,8 @@ from playwright.sync_api import expect
 
 from offers.models import CoSellStatus, Offer
 from offers.services import offer_facts_set
-from opportunities.models import Lead, Opportunity
+from opportunities.deals.models import Opportunity
+from opportunities.leads.models import Lead
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 

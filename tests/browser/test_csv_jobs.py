@@ -7,7 +7,7 @@ import pytest
 
 from cosell.core import background, effects
 from cosell.core.models import BackgroundJob
-from opportunities.models import Opportunity
+from opportunities.deals.models import Opportunity
 from partnercenter.bulk_csv import columns as c
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]

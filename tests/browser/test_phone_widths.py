@@ -11,8 +11,9 @@ from playwright.sync_api import expect
 from cosell.core import clock
 from cosell.core.services import api_token_create
 from cosell.webhooks import services as webhook_services
-from opportunities import services
-from opportunities.models import Category, Lead
+from opportunities.deals import services
+from opportunities.deals.choices import Category
+from opportunities.leads.models import Lead
 from tests.opportunities.factories import co_sell_ready_offer
 from tests.partners.factories import SellerFactory, UserFactory
 

@@ -11,7 +11,8 @@ from playwright.sync_api import expect
 from cosell.core import clock, periodic
 from cosell.core.models import PendingEffect
 from cosell.partners.models import Membership
-from opportunities.models import Category, Lead
+from opportunities.deals.choices import Category
+from opportunities.leads.models import Lead
 from tests.opportunities.conftest import make_opportunity
 from tests.support.own_redis import drain, own_redis_fixture
 

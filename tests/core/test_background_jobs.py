@@ -9,7 +9,7 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 
 from cosell.core import background, clock, periodic
 from cosell.core.models import BackgroundJob, PendingEffect
-from opportunities.models import Opportunity
+from opportunities.deals.models import Opportunity
 from tests.support.own_redis import drain, own_redis_fixture
 
 pytestmark = pytest.mark.django_db

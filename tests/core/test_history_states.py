@@ -10,8 +10,8 @@ from django.utils import translation
 from cosell.core import audit, clock
 from cosell.core.labels import event_reason_label, event_state_label
 from cosell.core.models import AuditEvent
-from opportunities import services
-from opportunities.models import Category
+from opportunities.deals import services
+from opportunities.deals.choices import Category
 from tests.offers.factories import OfferFactory
 from tests.opportunities.conftest import T0, make_opportunity
 

@@ -14,7 +14,8 @@ from cosell.core import clock, periodic
 from cosell.core.models import PendingEffect
 from cosell.partners.models import Membership
 from cosell.webhooks.models import OutboxEvent, WebhookDelivery
-from opportunities.models import Category, Lead
+from opportunities.deals.choices import Category
+from opportunities.leads.models import Lead
 from tests.opportunities.conftest import make_opportunity
 from tests.support.own_redis import drain, own_redis_fixture
 from tests.webhooks.conftest import allow_private, endpoint, make_receiver, receiver  # noqa: F401

@@ -3,8 +3,8 @@ from datetime import datetime, timedelta
 import pytest
 
 from cosell.core import clock
-from opportunities import services
-from opportunities.models import Category
+from opportunities.deals import services
+from opportunities.deals.choices import Category
 from tests.opportunities.factories import co_sell_ready_offer
 from tests.partners.factories import SellerFactory, UserFactory
 

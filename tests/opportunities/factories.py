@@ -4,15 +4,14 @@ import factory
 from django.utils import timezone
 
 from offers.models import CoSellStatus
-from opportunities.models import (
-    Category,
-    Lead,
+from opportunities.deals.choices import Category, Stage
+from opportunities.deals.models import (
     Opportunity,
     OpportunitySolution,
-    Stage,
     TeamMember,
     normalize_customer_name,
 )
+from opportunities.leads.models import Lead
 from tests.offers.factories import OfferFactory
 from tests.partners.factories import PartnerFactory
 

@@ -11,8 +11,11 @@ import pytest
 
 from cosell.core import clock
 from cosell.webhooks.models import OutboxEvent
-from opportunities import rules, services
-from opportunities.models import Category, Lead
+from opportunities import rules
+from opportunities.deals import services as deal_services
+from opportunities.deals.choices import Category
+from opportunities.leads import services as lead_services
+from opportunities.leads.models import Lead
 from tests.opportunities.conftest import make_opportunity
 
 SECRETS = {
@@ -46,8 +49,8 @@ def p2p_deal(request, partner, partner_admin, other_partner, other_partner_admin
         contact_name="Casey Contact",
     )
     lead = deal.leads.get()
-    services.lead_accept(lead_id=lead.pk, actor=invited, now=now)
-    services.opportunity_close(
+    lead_services.lead_accept(lead_id=lead.pk, actor=invited, now=now)
+    deal_services.opportunity_close(
         opportunity_id=deal.pk,
         outcome="lost",
         reason="customer_did_not_respond",

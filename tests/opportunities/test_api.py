@@ -3,7 +3,9 @@ from datetime import timedelta
 import pytest
 
 from cosell.core import clock
-from opportunities.models import Category, Lead, Opportunity
+from opportunities.deals.choices import Category
+from opportunities.deals.models import Opportunity
+from opportunities.leads.models import Lead
 from tests.opportunities.conftest import make_opportunity as _make_opportunity
 from tests.opportunities.factories import co_sell_ready_offer
 from tests.partners.factories import SellerFactory, UserFactory

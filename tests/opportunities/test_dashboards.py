@@ -8,7 +8,9 @@ from django.urls import reverse
 from cosell.core import clock
 from offers.models import BadgeState
 from opportunities import dashboards
-from opportunities.models import Category, Lead, Opportunity
+from opportunities.deals.choices import Category
+from opportunities.deals.models import Opportunity
+from opportunities.leads.models import Lead
 from tests.offers.factories import OfferFactory
 from tests.opportunities.factories import LeadFactory, OpportunityFactory
 from tests.partners.factories import PartnerFactory

@@ -6,8 +6,10 @@ from django.db import transaction
 
 from cosell.core.errors import InvalidTransition
 from cosell.webhooks.models import OutboxEvent
-from opportunities import services
-from opportunities.models import Category, Lead
+from opportunities.deals import services as deal_services
+from opportunities.deals.choices import Category
+from opportunities.leads import services as lead_services
+from opportunities.leads.models import Lead
 from tests.opportunities.conftest import T0, days, make_opportunity
 
 pytestmark = pytest.mark.django_db
@@ -74,7 +76,7 @@ def test_without_consent_nobody_gets_a_contact(partner, partner_admin, other_par
 
 
 def test_each_change_emits_once(p2p, partner, partner_admin, other_partner):
-    services.opportunity_update(
+    deal_services.opportunity_update(
         opportunity_id=p2p.pk, actor=partner_admin, now=T0, notes="new notes", value=60000
     )
     updated = by_partner("opportunity.updated")
@@ -83,13 +85,13 @@ def test_each_change_emits_once(p2p, partner, partner_admin, other_partner):
     assert updated[other_partner.pk]["changed"] == ["value"]
     assert updated[other_partner.pk]["value"] == "60000"
     # The same edit again changes nothing and says nothing.
-    services.opportunity_update(
+    deal_services.opportunity_update(
         opportunity_id=p2p.pk, actor=partner_admin, now=T0, notes="new notes"
     )
-    services.opportunity_set_stage(
+    deal_services.opportunity_set_stage(
         opportunity_id=p2p.pk, stage="qualified", actor=partner_admin, now=T0
     )
-    services.opportunity_set_stage(
+    deal_services.opportunity_set_stage(
         opportunity_id=p2p.pk, stage="qualified", actor=partner_admin, now=T0
     )
     assert len(rows("opportunity.updated")) == 4  # the edit and the stage, two partners each
@@ -100,18 +102,18 @@ def test_a_rolled_back_change_leaves_no_event(partner, partner_admin):
     opportunity = make_opportunity(partner, partner_admin)
     before = OutboxEvent.objects.count()
     with pytest.raises(RuntimeError), transaction.atomic():
-        services.opportunity_update(
+        deal_services.opportunity_update(
             opportunity_id=opportunity.pk, actor=partner_admin, now=T0, name="Renamed"
         )
         assert OutboxEvent.objects.count() == before + 1
         raise RuntimeError("the request fails after the service")
     assert OutboxEvent.objects.count() == before
     # A refused transition writes nothing either.
-    services.opportunity_close(
+    deal_services.opportunity_close(
         opportunity_id=opportunity.pk, outcome="won", actor=partner_admin, now=T0
     )
     with pytest.raises(InvalidTransition):
-        services.opportunity_set_stage(
+        deal_services.opportunity_set_stage(
             opportunity_id=opportunity.pk, stage="qualified", actor=partner_admin, now=T0
         )
     assert [r.type for r in OutboxEvent.objects.order_by("created_at", "id")][before:] == [
@@ -121,7 +123,7 @@ def test_a_rolled_back_change_leaves_no_event(partner, partner_admin):
 
 def test_invite_and_upgrade_are_updates(partner, partner_admin, other_partner):
     opportunity = make_opportunity(partner, partner_admin)
-    services.opportunity_upgrade(
+    deal_services.opportunity_upgrade(
         opportunity_id=opportunity.pk,
         category=Category.P2P,
         partner_ids=[other_partner.pk],
@@ -132,7 +134,7 @@ def test_invite_and_upgrade_are_updates(partner, partner_admin, other_partner):
     assert owner.data["changed"] == ["category"] and owner.data["category"] == "p2p"
     assert invited.partner_id == other_partner.pk
     third = type(partner).objects.create(name="Tailspin", country="DE")
-    services.opportunity_invite(
+    deal_services.opportunity_invite(
         opportunity_id=opportunity.pk, partner_id=third.pk, actor=partner_admin, now=T0
     )
     last = [r for r in rows("opportunity.updated") if r.data.get("changed") == ["invited"]]
@@ -141,7 +143,7 @@ def test_invite_and_upgrade_are_updates(partner, partner_admin, other_partner):
 
 def test_lead_answers_reach_sender_and_receiver(p2p, partner, other_partner, other_partner_admin):
     lead = p2p.leads.get()
-    services.lead_accept(lead_id=lead.pk, actor=other_partner_admin, now=T0 + days(1))
+    lead_services.lead_accept(lead_id=lead.pk, actor=other_partner_admin, now=T0 + days(1))
     accepted = by_partner("lead.accepted")
     assert set(accepted) == {partner.pk, other_partner.pk}
     assert accepted[other_partner.pk]["status"] == "accepted"
@@ -154,7 +156,7 @@ def test_a_declined_lead_hides_the_contact_from_its_receiver(
     p2p, partner, other_partner, other_partner_admin
 ):
     lead = p2p.leads.get()
-    services.lead_decline(
+    lead_services.lead_decline(
         lead_id=lead.pk, actor=other_partner_admin, reason="other", notes="no", now=T0
     )
     declined = by_partner("lead.declined")
@@ -164,7 +166,7 @@ def test_a_declined_lead_hides_the_contact_from_its_receiver(
 
 
 def test_withdraw_and_close(p2p, partner, partner_admin, other_partner):
-    services.opportunity_close(
+    deal_services.opportunity_close(
         opportunity_id=p2p.pk, outcome="lost", reason="other", actor=partner_admin, now=T0
     )
     closed = by_partner("opportunity.closed")
@@ -182,7 +184,7 @@ def test_a_lead_to_microsoft_goes_to_its_sender_only(partner, partner_admin, rea
     [row] = rows("lead.created")
     assert row.partner_id == partner.pk
     assert row.data["receiver"] == "microsoft"
-    services.lead_withdraw(lead_id=opportunity.leads.get().pk, actor=partner_admin, now=T0)
+    lead_services.lead_withdraw(lead_id=opportunity.leads.get().pk, actor=partner_admin, now=T0)
     assert [r.partner_id for r in rows("lead.withdrawn")] == [partner.pk]
 
 
@@ -202,10 +204,10 @@ def test_the_expiry_job_emits_in_bulk(
 
     invite(2)
     with django_assert_max_num_queries(20) as small:
-        assert services.lead_expire_due(T0 + days(15)) == 2
+        assert lead_services.lead_expire_due(T0 + days(15)) == 2
     invite(6)
     with django_assert_max_num_queries(len(small.captured_queries)) as large:
-        assert services.lead_expire_due(T0 + days(15)) == 6
+        assert lead_services.lead_expire_due(T0 + days(15)) == 6
     inserts = [
         q
         for q in large.captured_queries
@@ -217,6 +219,6 @@ def test_the_expiry_job_emits_in_bulk(
     for row in expired:
         hidden = row.partner_id == other_partner.pk
         assert (row.data["contact"] is None) == hidden
-    assert services.lead_expire_due(T0 + days(15)) == 0
+    assert lead_services.lead_expire_due(T0 + days(15)) == 0
     assert len(rows("lead.expired")) == 16
     assert Lead.objects.filter(status=Lead.Status.EXPIRED).count() == 8

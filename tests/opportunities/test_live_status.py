@@ -10,8 +10,8 @@ from django.utils import translation
 
 from cosell.core import audit, clock
 from cosell.core.history import sentence
-from opportunities.models import Category
-from opportunities.services import lead_expire_due
+from opportunities.deals.choices import Category
+from opportunities.leads.services import lead_expire_due
 from tests.opportunities.conftest import T0, days, make_opportunity
 from tests.partners.factories import UserFactory
 
@@ -66,7 +66,7 @@ def test_history_reads_as_sentences_in_the_readers_language(
     client_for, partner, partner_admin, ready_offer
 ):
     deal = make_opportunity(partner, partner_admin)
-    from opportunities import services
+    from opportunities.deals import services
 
     services.opportunity_set_stage(
         opportunity_id=deal.pk, stage="qualified", actor=partner_admin, now=clock.now()

@@ -17,8 +17,11 @@ from django.db import connection, connections, transaction
 from cosell.core.errors import Conflict, InvalidTransition
 from cosell.partners import services as partner_services
 from cosell.partners.models import Membership, Partner
-from opportunities import services
-from opportunities.models import Category, Lead, LostReason, Opportunity
+from opportunities.deals import services as deal_services
+from opportunities.deals.choices import Category, LostReason
+from opportunities.deals.models import Opportunity
+from opportunities.leads import services as lead_services
+from opportunities.leads.models import Lead
 from tests.opportunities.conftest import T0, make_opportunity
 from tests.partners.factories import MembershipFactory, UserFactory
 
@@ -92,7 +95,7 @@ def p2p_lead(partner, partner_admin, other_partner, other_partner_admin):
 
 
 def _close(lead, actor):
-    return lambda: services.opportunity_close(
+    return lambda: deal_services.opportunity_close(
         opportunity_id=lead.opportunity_id,
         outcome="lost",
         reason=LostReason.BUDGET_NOT_ADEQUATE,
@@ -113,7 +116,7 @@ def test_close_and_accept_meet_without_deadlock(p2p_lead, partner_admin, other_p
     close, accept = gated(
         _rows(p2p_lead),
         _close(p2p_lead, partner_admin),
-        lambda: services.lead_accept(lead_id=p2p_lead.pk, actor=other_partner_admin, now=T0),
+        lambda: lead_services.lead_accept(lead_id=p2p_lead.pk, actor=other_partner_admin, now=T0),
     )
     assert "error" not in close, close
     lead = Lead.objects.get(pk=p2p_lead.pk)
@@ -129,7 +132,7 @@ def test_close_and_accept_meet_without_deadlock(p2p_lead, partner_admin, other_p
 def test_decline_and_close_meet_without_deadlock(p2p_lead, partner_admin, other_partner_admin):
     decline, close = gated(
         _rows(p2p_lead),
-        lambda: services.lead_decline(
+        lambda: lead_services.lead_decline(
             lead_id=p2p_lead.pk,
             actor=other_partner_admin,
             reason=LostReason.CHOSE_ANOTHER_VENDOR,
@@ -190,12 +193,12 @@ def test_withdraw_racing_the_expiry_job_gives_one_outcome(p2p_lead, partner_admi
 
     withdraw_thread, withdraw = _in_thread(
         after_barrier(
-            lambda: services.lead_withdraw(
+            lambda: lead_services.lead_withdraw(
                 lead_id=p2p_lead.pk, actor=partner_admin, now=deadline - timedelta(seconds=1)
             )
         )
     )
-    job_thread, job = _in_thread(after_barrier(lambda: services.lead_expire_due(deadline)))
+    job_thread, job = _in_thread(after_barrier(lambda: lead_services.lead_expire_due(deadline)))
     withdraw_thread.join(timeout=30)
     job_thread.join(timeout=30)
     assert "error" not in job, job
@@ -205,7 +208,7 @@ def test_withdraw_racing_the_expiry_job_gives_one_outcome(p2p_lead, partner_admi
         assert lead.status == Lead.Status.EXPIRED and job["result"] == 1
     else:
         assert lead.status == Lead.Status.WITHDRAWN and job["result"] == 0
-    assert services.lead_expire_due(deadline + timedelta(days=1)) == 0
+    assert lead_services.lead_expire_due(deadline + timedelta(days=1)) == 0
 
 
 def test_a_withdraw_at_the_expiry_time_answers_expired_before_the_job_ran(p2p_lead, partner_admin):
@@ -213,7 +216,7 @@ def test_a_withdraw_at_the_expiry_time_answers_expired_before_the_job_ran(p2p_le
     # decides instead: at its expiry time the lead answers as expired, job run or not.
     deadline = p2p_lead.expires_at
     with pytest.raises(InvalidTransition) as caught:
-        services.lead_withdraw(lead_id=p2p_lead.pk, actor=partner_admin, now=deadline)
+        lead_services.lead_withdraw(lead_id=p2p_lead.pk, actor=partner_admin, now=deadline)
     assert caught.value.extra["current_status"] == "expired"
-    assert services.lead_expire_due(deadline) == 1
+    assert lead_services.lead_expire_due(deadline) == 1
     assert Lead.objects.get(pk=p2p_lead.pk).status == Lead.Status.EXPIRED

@@ -8,10 +8,13 @@ import pytest
 from django.urls import reverse
 
 from cosell.core import clock
-from opportunities import selectors, services
-from opportunities.deal_limits import currency_choices
-from opportunities.forms import CloseForm, OpportunityForm
-from opportunities.models import Category, Lead
+from opportunities.deals import services as deal_services
+from opportunities.deals.choices import Category
+from opportunities.deals.forms import CloseForm, OpportunityForm
+from opportunities.deals.limits import currency_choices
+from opportunities.leads import selectors
+from opportunities.leads import services as lead_services
+from opportunities.leads.models import Lead
 from tests.opportunities.conftest import make_opportunity as _make_opportunity
 from tests.partners.factories import SellerFactory, UserFactory
 
@@ -61,7 +64,7 @@ def test_answered_and_expired_leads_stop_waiting(
     assert selectors.leads_waiting_count(user=other_partner_admin, now=now) == 1
     later = lead.expires_at + timedelta(seconds=1)
     assert selectors.leads_waiting_count(user=other_partner_admin, now=later) == 0
-    services.lead_accept(lead_id=lead.pk, actor=other_partner_admin, now=now)
+    lead_services.lead_accept(lead_id=lead.pk, actor=other_partner_admin, now=now)
     assert selectors.leads_waiting_count(user=other_partner_admin, now=now) == 0
 
 
@@ -168,7 +171,7 @@ def test_currency_is_a_select_with_the_usual_currency_first(partner, partner_adm
     for name in ("One", "Two"):
         make_opportunity(partner, partner_admin, name=name, customer_name=name, currency="EUR")
     make_opportunity(partner, partner_admin, name="3", customer_name="3", currency="USD")
-    from opportunities.deal_kinds import KINDS
+    from opportunities.deals.kinds import KINDS
 
     form = OpportunityForm(partner=partner, kind=KINDS["p2p"])
     choices = [code for code, _label in form.fields["currency"].choices]
@@ -213,7 +216,7 @@ def test_close_form_has_no_default_outcome(client_for, partner, partner_admin):
 
 def test_closing_notes_and_date_show_on_the_deal(client_for, partner, partner_admin):
     opportunity = make_opportunity(partner, partner_admin)
-    services.opportunity_close(
+    deal_services.opportunity_close(
         opportunity_id=opportunity.pk,
         actor=partner_admin,
         now=clock.now(),
@@ -243,7 +246,7 @@ def test_offer_is_named_from_the_viewers_side(
         invite_partner_ids=[other_partner.pk],
     )
     lead = opportunity.leads.get()
-    services.lead_accept(lead_id=lead.pk, actor=other_partner_admin, now=clock.now())
+    lead_services.lead_accept(lead_id=lead.pk, actor=other_partner_admin, now=clock.now())
     detail = reverse("opportunities:opportunity_detail", args=[opportunity.pk])
     own = client_for(partner_admin).get(detail).content.decode()
     assert "(Our offer)" in own
@@ -268,7 +271,7 @@ def test_seller_is_named_once_as_microsofts(partner, partner_admin, ready_offer,
 
 
 def test_close_date_limit_is_2000():
-    from opportunities.deal_limits import EARLIEST_CLOSE_DATE
+    from opportunities.deals.limits import EARLIEST_CLOSE_DATE
 
     assert date(2000, 1, 1) == EARLIEST_CLOSE_DATE
 
@@ -282,7 +285,7 @@ def test_waiting_lead_rows_refresh_themselves(
     row_url = reverse("opportunities:lead_row", args=[lead.pk])
     assert f'hx-get="{row_url}" hx-trigger="every 60s' in inbox
     # The worker withdraws it (here: the sender); the next poll shows the row without polling.
-    services.lead_withdraw(lead_id=lead.pk, actor=partner_admin, now=clock.now())
+    lead_services.lead_withdraw(lead_id=lead.pk, actor=partner_admin, now=clock.now())
     row = client.get(row_url, HTTP_HX_REQUEST="true").content.decode()
     assert "Withdrawn" in row and "every 60s" not in row
 
@@ -318,7 +321,7 @@ def test_lead_pages_are_worded_from_the_readers_side(
         partner, partner_admin, category=Category.MICROSOFT, offer=ready_offer
     )
     to_seller = co_sell.leads.get()
-    services.lead_accept(lead_id=to_seller.pk, actor=seller, now=clock.now())
+    lead_services.lead_accept(lead_id=to_seller.pk, actor=seller, now=clock.now())
     p2p = make_opportunity(
         partner,
         partner_admin,

@@ -8,8 +8,9 @@ from django.db import connection
 
 from cosell.core import audit
 from cosell.core.errors import InvalidTransition
-from opportunities import services
-from opportunities.models import Category, Lead
+from opportunities.deals.choices import Category
+from opportunities.leads import services
+from opportunities.leads.models import Lead
 from tests.opportunities.conftest import T0, days, make_opportunity
 from tests.opportunities.factories import co_sell_ready_offer
 from tests.partners.factories import SellerFactory, UserFactory

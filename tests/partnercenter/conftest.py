@@ -7,7 +7,7 @@ from django.test import Client
 
 from cosell.core import clock
 from cosell.core.models import ApiToken
-from opportunities.models import Category
+from opportunities.deals.choices import Category
 from tests.opportunities.conftest import make_opportunity
 from tests.opportunities.factories import co_sell_ready_offer
 

@@ -12,14 +12,11 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from cosell.core import background, clock
 from cosell.core.models import AuditEvent, BackgroundJob
 from cosell.webhooks.models import OutboxEvent
-from opportunities import services
-from opportunities.models import (
-    ERROR_REASON_NUMBER,
-    LOST_REASON_NUMBER,
-    Category,
-    Lead,
-    Opportunity,
-)
+from opportunities.deals import services as deal_services
+from opportunities.deals.choices import ERROR_REASON_NUMBER, LOST_REASON_NUMBER, Category
+from opportunities.deals.models import Opportunity
+from opportunities.leads import services as lead_services
+from opportunities.leads.models import Lead
 from partnercenter.bulk_csv import columns as c
 from tests.opportunities.conftest import make_opportunity as _make_opportunity
 from tests.opportunities.factories import OpportunityFactory, co_sell_ready_offer
@@ -129,27 +126,27 @@ def pipeline(partner, partner_admin, other_partner, other_partner_admin, seller)
             invite_partner_ids=[partner.pk],
         ),
     }
-    services.opportunity_set_stage(
+    deal_services.opportunity_set_stage(
         opportunity_id=deals["private"].pk, stage="qualified", actor=partner_admin, now=now
     )
-    services.opportunity_close(
+    deal_services.opportunity_close(
         opportunity_id=deals["won"].pk, outcome="won", actor=partner_admin, now=now
     )
-    services.opportunity_close(
+    deal_services.opportunity_close(
         opportunity_id=deals["lost"].pk,
         outcome="lost",
         reason="chose_another_vendor",
         actor=partner_admin,
         now=now,
     )
-    services.opportunity_close(
+    deal_services.opportunity_close(
         opportunity_id=deals["error"].pk,
         outcome="error",
         reason="test_referral",
         actor=partner_admin,
         now=now,
     )
-    services.lead_accept(
+    lead_services.lead_accept(
         lead_id=deals["p2p"].leads.get().pk, actor=other_partner_admin, now=clock.now()
     )
     return deals

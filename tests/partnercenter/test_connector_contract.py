@@ -23,7 +23,7 @@ from schemathesis.checks import not_a_server_error
 from schemathesis.specs.openapi.checks import response_schema_conformance
 
 from cosell.wsgi import application
-from opportunities.models import Lead
+from opportunities.leads.models import Lead
 from tests.partnercenter.conftest import token_for
 
 pytestmark = pytest.mark.django_db

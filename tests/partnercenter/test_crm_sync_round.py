@@ -17,7 +17,8 @@ from django.urls import reverse
 
 from cosell.core import clock
 from offers.models import CoSellStatus
-from opportunities.models import Lead, Opportunity
+from opportunities.deals.models import Opportunity
+from opportunities.leads.models import Lead
 from registrations.models import DealRegistration
 from tests.offers.factories import OfferFactory
 from tests.partnercenter.conftest import BASE, token_for

@@ -5,7 +5,7 @@ import pytest
 
 from cosell.core import clock
 from cosell.core.errors import PreconditionFailed
-from opportunities.models import Opportunity
+from opportunities.deals.models import Opportunity
 from partnercenter.referrals import patch, writes
 from tests.opportunities.conftest import make_opportunity
 from tests.opportunities.test_races import race

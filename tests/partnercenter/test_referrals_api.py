@@ -9,7 +9,9 @@ import pytest
 
 from cosell.core import clock
 from cosell.core.models import AuditEvent
-from opportunities.models import Category, Lead, Opportunity
+from opportunities.deals.choices import Category
+from opportunities.deals.models import Opportunity
+from opportunities.leads.models import Lead
 from tests.partnercenter.conftest import BASE, bearer, token_for
 
 pytestmark = pytest.mark.django_db

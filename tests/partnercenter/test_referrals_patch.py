@@ -9,7 +9,8 @@ import pytest
 
 from cosell.core import clock
 from cosell.core.models import AuditEvent
-from opportunities.models import Lead, Opportunity
+from opportunities.deals.models import Opportunity
+from opportunities.leads.models import Lead
 from registrations.models import DealRegistration
 from tests.partnercenter.conftest import BASE, bearer
 from tests.partners.factories import MembershipFactory, UserFactory
@@ -325,7 +326,7 @@ def test_consent_and_the_customer_contact(api, deals):
 
 
 def test_a_sellers_lead_stays_the_partners_referral_once_accepted(api, partner, seller, offer):
-    from opportunities import services
+    from opportunities.leads import services
 
     lead = services.seller_lead_send(
         actor=seller,

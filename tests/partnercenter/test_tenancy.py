@@ -8,7 +8,8 @@ import pytest
 
 from cosell.core.models import AuditEvent
 from cosell.partners.models import Membership
-from opportunities.models import Lead, Opportunity
+from opportunities.deals.models import Opportunity
+from opportunities.leads.models import Lead
 from opportunities.rules import lead_as_seen_by
 from partnercenter.referrals.selectors import lead_rows
 from tests.partnercenter.conftest import BASE, bearer

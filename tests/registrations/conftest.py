@@ -7,8 +7,10 @@ import pytest
 
 from cosell.core import clock
 from offers.models import CoSellStatus
-from opportunities import services as deal_services
-from opportunities.models import Category, CustomerAccount, Lead
+from opportunities.deals import services as deal_services
+from opportunities.deals.choices import Category, CustomerAccount
+from opportunities.leads import services as lead_services
+from opportunities.leads.models import Lead
 from registrations import services
 from tests.offers.factories import OfferFactory
 
@@ -63,7 +65,7 @@ def make_deal(
     )
     lead = deal.leads.filter(receiver=Lead.Receiver.MICROSOFT).first()
     if accept and lead is not None:
-        deal_services.lead_accept(lead_id=lead.pk, actor=seller, now=created + timedelta(hours=1))
+        lead_services.lead_accept(lead_id=lead.pk, actor=seller, now=created + timedelta(hours=1))
     if won_at is not None and category == Category.SOLUTION_ASSESSMENT:
         for stage in ("qualified", "developed", "proposed", "negotiated"):
             deal_services.opportunity_set_stage(

@@ -5,7 +5,7 @@ from decimal import Decimal
 
 import pytest
 
-from opportunities.models import Category, CustomerAccount
+from opportunities.deals.choices import Category, CustomerAccount
 from registrations import eligibility
 from registrations.models import ExchangeRate
 
@@ -122,8 +122,8 @@ def test_administrators_load_monthly_rates_from_a_csv(db, tmp_path):
 
 
 def test_a_partner_led_deal_needs_no_acceptance(partner, partner_admin, seller, azure_ip_offer):
-    from opportunities import services as deal_services
-    from opportunities.models import DealType
+    from opportunities.deals import services as deal_services
+    from opportunities.deals.choices import DealType
 
     deal = deal_services.opportunity_create(
         partner=partner, actor=partner_admin, now=T0, category=Category.MICROSOFT,

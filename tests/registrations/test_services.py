@@ -10,7 +10,7 @@ from django.core.exceptions import PermissionDenied
 from cosell.core import audit
 from cosell.core.errors import InvalidTransition, ValidationFailed
 from cosell.webhooks.models import OutboxEvent
-from opportunities.models import Lead
+from opportunities.leads.models import Lead
 from registrations import services
 from registrations.models import DealRegistration, ExceptionRequest
 from tests.opportunities.factories import LeadFactory

@@ -12,8 +12,9 @@ from standardwebhooks import Webhook
 from cosell.core import clock
 from cosell.webhooks import outbox, ping, services
 from cosell.webhooks.models import EventFormat, PartnerCenterEvent, WebhookDelivery
-from opportunities import services as deals
-from opportunities.models import Category
+from opportunities.deals import services as deal_services
+from opportunities.deals.choices import Category
+from opportunities.leads import services as lead_services
 from partnercenter import ids
 from tests.opportunities.conftest import make_opportunity
 from tests.opportunities.factories import co_sell_ready_offer
@@ -82,9 +83,9 @@ def test_a_shared_deal_reaches_each_partner_as_its_own_and_related_referrals(
         )
     lead = deal.leads.get()
     with django_capture_on_commit_callbacks(execute=True):
-        deals.lead_accept(lead_id=lead.pk, actor=other_partner_admin, now=clock.now())
+        lead_services.lead_accept(lead_id=lead.pk, actor=other_partner_admin, now=clock.now())
     with django_capture_on_commit_callbacks(execute=True):
-        deals.opportunity_update(
+        deal_services.opportunity_update(
             opportunity_id=deal.pk, actor=partner_admin, now=clock.now(), value=75000
         )
 

@@ -6,7 +6,6 @@ from decimal import Decimal, InvalidOperation
 from babel.numbers import format_currency, format_decimal, format_percent
 from django import template
 from django.utils.html import format_html
-from django.utils.http import urlencode
 from django.utils.translation import get_language, gettext, to_locale
 
 register = template.Library()
@@ -227,11 +226,6 @@ def sort_th(context, key, label, css=""):
         label,
         arrow,
     )
-
-
-@register.filter
-def urlparams(params: dict) -> str:
-    return urlencode({k: v for k, v in params.items() if v not in (None, "")})
 
 
 @register.filter

@@ -1,0 +1,1 @@
+"""Deals (opportunities): the aggregate of an opportunity, its solutions and its team."""

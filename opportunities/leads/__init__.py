@@ -1,0 +1,1 @@
+"""Leads: invitations to take part in a deal, sent, answered, expired."""
