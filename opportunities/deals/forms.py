@@ -1,32 +1,25 @@
-"""The deal forms."""
+"""The deal forms, derived from the deal operations' inputs (``inputs``): each field's type,
+limits and checks are the declaration's; the forms add labels, widgets and the fields that
+show an input another way (offers and solutions as checklists and lines, partners by name).
+"""
 
 from django import forms
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
+from rest_framework import serializers
 
+from cosell.core.inputs import form_field, input_form
 from cosell.partners.models import Partner
 from offers.models import Offer
 from opportunities.deals import selectors
-from opportunities.deals.choices import (
-    NOTES_MAX_LENGTH,
-    SHORT_NOTES_MAX_LENGTH,
-    AssessmentType,
-    Category,
-    CustomerSize,
-    DealType,
-    ErrorReason,
-    HelpNeeded,
-    LostReason,
-    PurchaseIntent,
-    Stage,
-)
-from opportunities.deals.form_fields import (
-    SearchableChecklist,
-    _country_choices,
-    _lines,
-    close_date_field,
-    currency_field,
-    value_field,
+from opportunities.deals.choices import Category, DealType, ErrorReason, LostReason, Stage
+from opportunities.deals.form_fields import SearchableChecklist, country_choices, lines
+from opportunities.deals.inputs import (
+    CloseSerializer,
+    InviteSerializer,
+    OpportunityCreateSerializer,
+    StageSerializer,
+    UpgradeSerializer,
 )
 from opportunities.deals.kinds import (
     EDIT_FIELDS,
@@ -38,55 +31,13 @@ from opportunities.deals.kinds import (
 )
 from opportunities.deals.models import OpportunitySolution
 
+TEXTAREA_3 = {"rows": 3}
 
-class OpportunityForm(forms.Form):
-    """Create or edit a deal. ``partner`` scopes the offers and partners to choose from."""
 
-    category = forms.ChoiceField(
-        label=_("Category"), choices=Category.choices, widget=forms.HiddenInput
-    )
-    name = forms.CharField(label=pgettext_lazy("deal or offer", "Name"), max_length=200)
-    customer_name = forms.CharField(label=_("Customer name"), max_length=200)
-    customer_address = forms.CharField(label=_("Customer address"), max_length=300, required=False)
-    customer_country = forms.ChoiceField(
-        label=_("Customer country"), choices=_country_choices, required=False
-    )
-    customer_size = forms.ChoiceField(
-        label=_("Customer size"), choices=[("", "—"), *CustomerSize.choices], required=False
-    )
-    customer_duns = forms.CharField(label=_("DUNS or external id"), max_length=40, required=False)
-    contact_consent = forms.BooleanField(
-        label=_("The customer consents to share their contact"), required=False
-    )
-    contact_name = forms.CharField(label=_("Contact name"), max_length=200, required=False)
-    contact_email = forms.EmailField(label=_("Contact email"), required=False)
-    contact_phone = forms.CharField(label=_("Contact phone"), max_length=40, required=False)
-    value = value_field(_("Estimated value"))
-    currency = currency_field()
-    close_date = close_date_field()
-    notes = forms.CharField(
-        label=_("Notes"),
-        max_length=NOTES_MAX_LENGTH,
-        required=False,
-        widget=forms.Textarea({"rows": 3}),
-    )
-    help_needed = forms.MultipleChoiceField(
-        label=_("Help needed from Microsoft"),
-        choices=HelpNeeded.choices,
-        required=False,
-        widget=forms.CheckboxSelectMultiple,
-    )
-    assessment_type = forms.ChoiceField(
-        label=_("Assessment type (solution assessments only)"),
-        choices=[("", "—"), *AssessmentType.choices],
-        required=False,
-    )
-    crm_id = forms.CharField(label=_("CRM id"), max_length=100, required=False)
-    purchase_intent = forms.ChoiceField(
-        label=_("Marketplace purchase intent"),
-        choices=PurchaseIntent.choices,
-        initial=PurchaseIntent.UNDECIDED,
-    )
+class _DealPresentation(forms.Form):
+    """The fields that show an input another way: ``solutions`` as offers to tick and names
+    one per line, ``invite_partner_ids`` as partners to tick (``service_kwargs`` maps back)."""
+
     offers = forms.ModelMultipleChoiceField(
         label=_("Your offers in this deal"),
         queryset=Offer.objects.none(),
@@ -109,28 +60,93 @@ class OpportunityForm(forms.Form):
         required=False,
         widget=SearchableChecklist,
     )
-    share_with_microsoft = forms.BooleanField(
-        label=_(
-            "Microsoft sellers may view this deal (co-sell with Microsoft asking no help: a "
-            "partner-led deal; unticked, it is a private deal)"
-        ),
-        required=False,
-        initial=True,
-    )
-    invite_microsoft = forms.BooleanField(
-        label=_("Invite Microsoft too (partner-to-partner deals)"), required=False
-    )
-    deal_type = forms.ChoiceField(
-        label=_("Deal type"),
-        choices=[("", "—"), *DealType.choices, (PRIVATE, _("Private deal"))],
-        required=False,
-        widget=forms.HiddenInput,
-    )
-    confirm_duplicate = forms.BooleanField(
-        label=_("Yes, record it although it looks like a duplicate"),
-        required=False,
-        widget=forms.HiddenInput,
-    )
+
+    field_order = [
+        "category",
+        "name",
+        "customer_name",
+        "customer_address",
+        "customer_country",
+        "customer_size",
+        "customer_duns",
+        "contact_consent",
+        "contact_name",
+        "contact_email",
+        "contact_phone",
+        "value",
+        "currency",
+        "close_date",
+        "notes",
+        "help_needed",
+        "assessment_type",
+        "crm_id",
+        "purchase_intent",
+        "offers",
+        "microsoft_solutions",
+        "third_party_solutions",
+        "invite_partners",
+        "share_with_microsoft",
+        "invite_microsoft",
+        "deal_type",
+        "confirm_duplicate",
+    ]
+
+
+_OpportunityFields = input_form(
+    OpportunityCreateSerializer,
+    {
+        "category": {"label": _("Category"), "widget": forms.HiddenInput},
+        "name": {"label": pgettext_lazy("deal or offer", "Name")},
+        "customer_name": {"label": _("Customer name")},
+        "customer_address": {"label": _("Customer address")},
+        "customer_country": {"label": _("Customer country"), "choices": country_choices},
+        "customer_size": {"label": _("Customer size")},
+        "customer_duns": {"label": _("DUNS or external id")},
+        "contact_consent": {"label": _("The customer consents to share their contact")},
+        "contact_name": {"label": _("Contact name")},
+        "contact_email": {"label": _("Contact email")},
+        "contact_phone": {"label": _("Contact phone")},
+        "value": {"label": _("Estimated value")},
+        # A page always shows a currency: the partner's usual one first (set per partner).
+        "currency": {"required": True},
+        "close_date": {},
+        "notes": {"label": _("Notes"), "widget": forms.Textarea(TEXTAREA_3)},
+        "help_needed": {"label": _("Help needed from Microsoft")},
+        "assessment_type": {"label": _("Assessment type (solution assessments only)")},
+        "crm_id": {"label": _("CRM id")},
+        "purchase_intent": {
+            "label": _("Marketplace purchase intent"),
+            "required": True,
+            "initial": "undecided",
+        },
+        "share_with_microsoft": {
+            "label": _(
+                "Microsoft sellers may view this deal (co-sell with Microsoft asking no help: a "
+                "partner-led deal; unticked, it is a private deal)"
+            )
+        },
+        "invite_microsoft": {
+            "label": _("Invite Microsoft too (partner-to-partner deals)"),
+            "initial": None,
+        },
+        "deal_type": {
+            "label": _("Deal type"),
+            "choices": [*DealType.choices, (PRIVATE, _("Private deal"))],
+            "widget": forms.HiddenInput,
+        },
+        "confirm_duplicate": {
+            "label": _("Yes, record it although it looks like a duplicate"),
+            "widget": forms.HiddenInput,
+            "initial": None,
+        },
+    },
+    base=_DealPresentation,
+    name="_OpportunityFields",
+)
+
+
+class OpportunityForm(_OpportunityFields):
+    """Create or edit a deal. ``partner`` scopes the offers and partners to choose from."""
 
     def __init__(
         self,
@@ -146,7 +162,9 @@ class OpportunityForm(forms.Form):
         super().__init__(*args, **kwargs)
         self.kind = kind
         usual = selectors.usual_currency(partner=partner)
-        self.fields["currency"] = currency_field(first=usual)
+        self.fields["currency"] = form_field(
+            self.declaration().fields["currency"], required=True, first=usual
+        )
         self.fields["offers"].queryset = selectors.offers_for_deals(partner=partner)
         if editing:
             keep = EDIT_FIELDS.get(category, ())
@@ -186,11 +204,11 @@ class OpportunityForm(forms.Form):
             solutions = [{"offer_id": offer.pk} for offer in data.pop("offers", ())]
             solutions += [
                 {"kind": OpportunitySolution.Kind.MICROSOFT, "name": name}
-                for name in _lines(data.pop("microsoft_solutions", ""))
+                for name in lines(data.pop("microsoft_solutions", ""))
             ]
             solutions += [
                 {"kind": OpportunitySolution.Kind.THIRD_PARTY, "name": name}
-                for name in _lines(data.pop("third_party_solutions", ""))
+                for name in lines(data.pop("third_party_solutions", ""))
             ]
             data["solutions"] = solutions
         elif "category" in data:
@@ -205,16 +223,30 @@ class OpportunityForm(forms.Form):
         return data
 
 
-class InviteForm(forms.Form):
-    """A partner, or Microsoft (unless Microsoft already has an open or accepted lead)."""
+class _InvitePresentation(forms.Form):
+    """``partner_id`` shown as the partners one may invite, by name."""
 
     partner = forms.ModelChoiceField(
         label=_("Partner"), queryset=Partner.objects.none(), required=False
     )
-    invite_microsoft = forms.BooleanField(
-        label=_("Invite Microsoft (a lead routed to the covering seller or the shared queue)"),
-        required=False,
+
+
+class InviteForm(
+    input_form(
+        InviteSerializer,
+        {
+            "invite_microsoft": {
+                "label": _(
+                    "Invite Microsoft (a lead routed to the covering seller or the shared queue)"
+                ),
+                "initial": None,
+            }
+        },
+        base=_InvitePresentation,
+        name="_InviteFields",
     )
+):
+    """A partner, or Microsoft (unless Microsoft already has an open or accepted lead)."""
 
     def __init__(self, *args, partner: Partner, microsoft_invited: bool = False, **kwargs):
         super().__init__(*args, **kwargs)
@@ -223,58 +255,74 @@ class InviteForm(forms.Form):
             del self.fields["invite_microsoft"]
 
     def clean(self):
+        """The declaration's own rule (one partner, or Microsoft), worded for the page."""
         data = super().clean()
-        if bool(data.get("invite_microsoft")) == (data.get("partner") is not None):
-            raise forms.ValidationError(_("Choose one partner, or Microsoft."))
+        partner = data.get("partner")
+        try:
+            self.declaration().validate(
+                {
+                    "partner_id": partner.pk if partner is not None else None,
+                    "invite_microsoft": bool(data.get("invite_microsoft")),
+                }
+            )
+        except serializers.ValidationError:
+            raise forms.ValidationError(_("Choose one partner, or Microsoft.")) from None
         return data
 
 
-class UpgradeForm(forms.Form):
-    category = forms.ChoiceField(
-        label=_("New category"), choices=[c for c in Category.choices if c[0] != "private"]
-    )
+class _UpgradePresentation(forms.Form):
+    """``partner_ids`` shown as the partners one may invite, by name."""
+
     partners = forms.ModelMultipleChoiceField(
         label=_("Partners to invite (partner-to-partner)"),
         queryset=Partner.objects.none(),
         required=False,
         widget=SearchableChecklist,
     )
-    assessment_type = forms.ChoiceField(
-        label=_("Assessment type (solution assessments only)"),
-        choices=[("", "—"), *AssessmentType.choices],
-        required=False,
-    )
+    field_order = ["category", "partners", "assessment_type"]
 
+
+class UpgradeForm(
+    input_form(
+        UpgradeSerializer,
+        {
+            "category": {
+                "label": _("New category"),
+                "choices": [c for c in Category.choices if c[0] != Category.PRIVATE],
+            },
+            "assessment_type": {"label": _("Assessment type (solution assessments only)")},
+        },
+        base=_UpgradePresentation,
+        name="_UpgradeFields",
+    )
+):
     def __init__(self, *args, partner: Partner, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["partners"].queryset = selectors.partners_to_invite(partner=partner)
 
 
-class CloseForm(forms.Form):
-    # No default: closing a deal as won (or lost) is a choice the person makes.
-    outcome = forms.ChoiceField(
-        label=_("Outcome"),
-        choices=[("won", _("Won")), ("lost", _("Lost")), ("error", _("Error"))],
-        widget=forms.RadioSelect,
-    )
-    reason = forms.ChoiceField(
-        label=_("Reason (lost or error)"),
-        required=False,
-        choices=[
-            ("", "—"),
-            (_("Lost"), LostReason.choices),
-            (_("Error"), ErrorReason.choices),
-        ],
-    )
-    notes = forms.CharField(
-        label=_("Notes"),
-        max_length=SHORT_NOTES_MAX_LENGTH,
-        required=False,
-        widget=forms.Textarea({"rows": 3}),
-    )
+# No default outcome: closing a deal as won (or lost) is a choice the person makes.
+CloseForm = input_form(
+    CloseSerializer,
+    {
+        "outcome": {"label": _("Outcome"), "widget": forms.RadioSelect},
+        "reason": {
+            "label": _("Reason (lost or error)"),
+            "choices": [(_("Lost"), LostReason.choices), (_("Error"), ErrorReason.choices)],
+        },
+        "notes": {"label": _("Notes"), "widget": forms.Textarea(TEXTAREA_3)},
+    },
+    name="CloseForm",
+)
 
 
-class StageForm(forms.Form):
-    stage = forms.ChoiceField(
-        label=_("Sales stage"), choices=[c for c in Stage.choices if c[0] != Stage.WON]
-    )
+StageForm = input_form(
+    StageSerializer,
+    {
+        "stage": {
+            "label": _("Sales stage"),
+            "choices": [c for c in Stage.choices if c[0] != Stage.WON],
+        }
+    },
+    name="StageForm",
+)

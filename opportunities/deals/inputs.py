@@ -1,9 +1,11 @@
 """What each deal operation takes: its fields, limits and checks, declared once."""
 
+from django import forms
 from django.utils.translation import gettext_lazy as _
 from django_countries import countries
 from rest_framework import serializers
 
+from cosell.core.inputs import BLANK_CHOICE, declared_validators, is_required
 from opportunities.deals.choices import (
     NOTES_MAX_LENGTH,
     SHORT_NOTES_MAX_LENGTH,
@@ -17,17 +19,81 @@ from opportunities.deals.choices import (
     PurchaseIntent,
     Stage,
 )
-from opportunities.deals.limits import validate_close_date, validate_currency, validate_deal_value
+from opportunities.deals.form_fields import ValueInput, close_date_widget
+from opportunities.deals.limits import (
+    currency_choices,
+    validate_close_date,
+    validate_currency,
+    validate_deal_value,
+)
 from opportunities.deals.models import Opportunity, OpportunitySolution
 
 
 class CurrencyField(serializers.RegexField):
+    """The one currency rule: an ISO 4217 code in use today (``limits.validate_currency``).
+    On a form: a select of those codes, the partner's usual one (``first``) on top."""
+
     def __init__(self, **kwargs):
         super().__init__(
             r"^[A-Z]{3}$",
             error_messages={"invalid": _("Use a three-letter ISO 4217 code.")},
             validators=[validate_currency],
             **kwargs,
+        )
+
+    def form_field(self, *, required: bool | None = None, first: str = "USD", **presentation):
+        needed = is_required(self) if required is None else required
+        blank = [] if needed else [BLANK_CHOICE]
+        return forms.ChoiceField(
+            **{
+                "label": _("Currency"),
+                "choices": lambda: blank + currency_choices(first),
+                "required": needed,
+                "initial": first if needed else "",
+                "validators": declared_validators(self),
+                **presentation,
+            }
+        )
+
+
+class DealValueField(serializers.DecimalField):
+    """A deal's value: at least 0, at most COSELL_DEAL_VALUE_MAX (``limits``). On a form: a
+    number input that warns above COSELL_DEAL_VALUE_WARN before saving."""
+
+    def __init__(self, **kwargs):
+        super().__init__(
+            max_digits=14, decimal_places=2, min_value=0, validators=[validate_deal_value], **kwargs
+        )
+
+    def form_field(self, *, required: bool | None = None, **presentation):
+        field = forms.DecimalField(
+            max_digits=self.max_digits,
+            decimal_places=self.decimal_places,
+            min_value=self.min_value,
+            required=is_required(self) if required is None else required,
+            validators=declared_validators(self),
+            **presentation,
+        )
+        field.widget = ValueInput(attrs=field.widget.attrs)
+        return field
+
+
+class CloseDateField(serializers.DateField):
+    """An estimated close date: not before 2000 (``limits``). On a form: a date picker that
+    warns about a date in the past before saving."""
+
+    def __init__(self, **kwargs):
+        super().__init__(validators=[validate_close_date], **kwargs)
+
+    def form_field(self, *, required: bool | None = None, **presentation):
+        return forms.DateField(
+            **{
+                "label": _("Estimated close date"),
+                "required": is_required(self) if required is None else required,
+                "widget": close_date_widget(),
+                "validators": declared_validators(self),
+                **presentation,
+            }
         )
 
 
@@ -64,18 +130,9 @@ class OpportunityFieldsSerializer(serializers.Serializer):
     contact_name = serializers.CharField(max_length=200, required=False, allow_blank=True)
     contact_email = serializers.EmailField(required=False, allow_blank=True)
     contact_phone = serializers.CharField(max_length=40, required=False, allow_blank=True)
-    value = serializers.DecimalField(
-        max_digits=14,
-        decimal_places=2,
-        min_value=0,
-        required=False,
-        allow_null=True,
-        validators=[validate_deal_value],
-    )
+    value = DealValueField(required=False, allow_null=True)
     currency = CurrencyField(required=False)
-    close_date = serializers.DateField(
-        required=False, allow_null=True, validators=[validate_close_date]
-    )
+    close_date = CloseDateField(required=False, allow_null=True)
     notes = serializers.CharField(required=False, allow_blank=True, max_length=NOTES_MAX_LENGTH)
     help_needed = serializers.ListField(
         child=serializers.ChoiceField(choices=HelpNeeded.choices), required=False
@@ -144,10 +201,11 @@ class UpgradeSerializer(serializers.Serializer):
     )
 
 
+CLOSE_OUTCOMES = (Opportunity.Status.WON, Opportunity.Status.LOST, Opportunity.Status.ERROR)
+
+
 class CloseSerializer(serializers.Serializer):
-    outcome = serializers.ChoiceField(
-        choices=[Opportunity.Status.WON, Opportunity.Status.LOST, Opportunity.Status.ERROR]
-    )
+    outcome = serializers.ChoiceField(choices=[(s.value, s.label) for s in CLOSE_OUTCOMES])
     # Checked against the outcome by the service: lost and error have their own codes.
     reason = serializers.CharField(
         required=False,

@@ -1,69 +1,71 @@
-"""The lead forms."""
+"""The lead forms, derived from the lead operations' inputs (``inputs``): each field's type,
+limits and checks are the declaration's; the forms add labels and widgets, and the seller's
+lead shows its offer by partner and name."""
 
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from opportunities.deals.choices import (
-    NOTES_MAX_LENGTH,
-    SHORT_NOTES_MAX_LENGTH,
-    LostReason,
-)
-from opportunities.deals.form_fields import (
-    _country_choices,
-    close_date_field,
-    currency_field,
-    value_field,
-)
+from cosell.core.inputs import input_form
+from opportunities.deals.form_fields import country_choices
 from opportunities.leads import selectors
+from opportunities.leads.inputs import (
+    LeadAcceptSerializer,
+    LeadDeclineSerializer,
+    SellerLeadSerializer,
+)
+
+LeadAcceptForm = input_form(
+    LeadAcceptSerializer,
+    {
+        "value": {"label": _("Deal value")},
+        "currency": {},
+        "close_date": {},
+        "notes": {"label": _("Notes"), "widget": forms.Textarea({"rows": 2})},
+    },
+    name="LeadAcceptForm",
+)
 
 
-class LeadAcceptForm(forms.Form):
-    value = value_field(_("Deal value"))
-    currency = currency_field(required=False)
-    close_date = close_date_field()
-    notes = forms.CharField(
-        label=_("Notes"),
-        max_length=NOTES_MAX_LENGTH,
-        required=False,
-        widget=forms.Textarea({"rows": 2}),
-    )
+LeadDeclineForm = input_form(
+    LeadDeclineSerializer,
+    {
+        # A blank first choice: the reason is a choice the person makes.
+        "reason": {"label": _("Reason"), "blank": True},
+        "notes": {"label": _("Notes"), "widget": forms.Textarea({"rows": 3})},
+    },
+    name="LeadDeclineForm",
+)
 
 
-class LeadDeclineForm(forms.Form):
-    reason = forms.ChoiceField(label=_("Reason"), choices=[("", "—"), *LostReason.choices])
-    notes = forms.CharField(
-        label=_("Notes"),
-        max_length=SHORT_NOTES_MAX_LENGTH,
-        widget=forms.Textarea({"rows": 3}),
-    )
-
-
-class LeadSendForm(forms.Form):
+class _SellerLeadPresentation(forms.Form):
     offer = forms.ModelChoiceField(
         label=_("Partner offer"),
         queryset=selectors.offers_for_seller_leads(),
         help_text=_("Leads go to partners for one of their co-sell-ready offers."),
     )
-    title = forms.CharField(label=_("Title"), max_length=200, required=False)
-    customer_name = forms.CharField(label=_("Customer name"), max_length=200)
-    customer_country = forms.ChoiceField(
-        label=_("Customer country"), choices=_country_choices, required=False
+
+
+class LeadSendForm(
+    input_form(
+        SellerLeadSerializer,
+        {
+            "title": {"label": _("Title")},
+            "customer_name": {"label": _("Customer name")},
+            "customer_country": {"label": _("Customer country"), "choices": country_choices},
+            "contact_consent": {"label": _("The customer consents to share their contact")},
+            "contact_name": {"label": _("Contact name")},
+            "contact_email": {"label": _("Contact email")},
+            "contact_phone": {"label": _("Contact phone")},
+            "value": {"label": _("Estimated value")},
+            "currency": {},
+            "close_date": {},
+            "notes": {"label": _("Notes"), "widget": forms.Textarea({"rows": 3})},
+        },
+        base=_SellerLeadPresentation,
+        name="_SellerLeadFields",
     )
-    contact_consent = forms.BooleanField(
-        label=_("The customer consents to share their contact"), required=False
-    )
-    contact_name = forms.CharField(label=_("Contact name"), max_length=200, required=False)
-    contact_email = forms.EmailField(label=_("Contact email"), required=False)
-    contact_phone = forms.CharField(label=_("Contact phone"), max_length=40, required=False)
-    value = value_field(_("Estimated value"))
-    currency = currency_field(required=False)
-    close_date = close_date_field()
-    notes = forms.CharField(
-        label=_("Notes"),
-        max_length=NOTES_MAX_LENGTH,
-        required=False,
-        widget=forms.Textarea({"rows": 3}),
-    )
+):
+    """A Microsoft seller's lead to a partner's co-sell-ready offer."""
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)

@@ -1,5 +1,6 @@
 """What each lead operation takes: its fields, limits and checks, declared once."""
 
+from django_countries import countries
 from rest_framework import serializers
 
 from opportunities.deals.choices import (
@@ -7,24 +8,14 @@ from opportunities.deals.choices import (
     SHORT_NOTES_MAX_LENGTH,
     LostReason,
 )
-from opportunities.deals.inputs import CurrencyField
-from opportunities.deals.limits import validate_close_date, validate_deal_value
+from opportunities.deals.inputs import CloseDateField, CurrencyField, DealValueField
 from opportunities.leads.models import Lead
 
 
 class LeadAcceptSerializer(serializers.Serializer):
-    value = serializers.DecimalField(
-        max_digits=14,
-        decimal_places=2,
-        min_value=0,
-        required=False,
-        allow_null=True,
-        validators=[validate_deal_value],
-    )
+    value = DealValueField(required=False, allow_null=True)
     currency = CurrencyField(required=False)
-    close_date = serializers.DateField(
-        required=False, allow_null=True, validators=[validate_close_date]
-    )
+    close_date = CloseDateField(required=False, allow_null=True)
     notes = serializers.CharField(required=False, allow_blank=True, max_length=NOTES_MAX_LENGTH)
 
 
@@ -44,4 +35,23 @@ class MarketplaceLeadSerializer(serializers.Serializer):
     contact_name = serializers.CharField(max_length=200, required=False, allow_blank=True)
     contact_email = serializers.EmailField(required=False, allow_blank=True)
     contact_phone = serializers.CharField(max_length=40, required=False, allow_blank=True)
+    notes = serializers.CharField(required=False, allow_blank=True, max_length=NOTES_MAX_LENGTH)
+
+
+class SellerLeadSerializer(serializers.Serializer):
+    """A Microsoft seller's lead to a partner, for one of its co-sell-ready offers (the offer is
+    chosen on the page)."""
+
+    title = serializers.CharField(max_length=200, required=False, allow_blank=True)
+    customer_name = serializers.CharField(max_length=200)
+    customer_country = serializers.ChoiceField(
+        choices=list(countries), required=False, allow_blank=True
+    )
+    contact_consent = serializers.BooleanField(required=False)
+    contact_name = serializers.CharField(max_length=200, required=False, allow_blank=True)
+    contact_email = serializers.EmailField(required=False, allow_blank=True)
+    contact_phone = serializers.CharField(max_length=40, required=False, allow_blank=True)
+    value = DealValueField(required=False, allow_null=True)
+    currency = CurrencyField(required=False)
+    close_date = CloseDateField(required=False, allow_null=True)
     notes = serializers.CharField(required=False, allow_blank=True, max_length=NOTES_MAX_LENGTH)
