@@ -17,7 +17,7 @@ from collections.abc import Iterable
 from datetime import datetime
 
 from cosell.webhooks import outbox
-from opportunities import rules
+from opportunities import consent, rules
 from opportunities.deals.choices import Category
 from opportunities.deals.models import Opportunity
 from opportunities.leads.models import Lead
@@ -28,16 +28,6 @@ PRIVATE_FIELDS = ("notes", "crm_id", "close_notes", "customer_address")
 
 def _iso(value) -> str | None:
     return value.isoformat() if value is not None else None
-
-
-def _contact(source) -> dict | None:
-    if not source.contact_consent:
-        return None
-    return {
-        "name": source.contact_name,
-        "email": source.contact_email,
-        "phone": source.contact_phone,
-    }
 
 
 def opportunity_data(
@@ -59,7 +49,7 @@ def opportunity_data(
             "name": opportunity.customer_name,
             "country": opportunity.customer_country.code if opportunity.customer_country else "",
         },
-        "contact": _contact(seen),
+        "contact": consent.shown(seen),
         "value": None if opportunity.value is None else str(opportunity.value),
         "currency": opportunity.currency,
         "close_date": _iso(opportunity.close_date),
@@ -165,14 +155,7 @@ def lead_values(lead: Lead) -> dict:
 def _lead_views(values: dict) -> dict[int, dict]:
     """The lead (``LEAD_VALUES``) as its sending and its receiving partner may each see it."""
     source = "opportunity__" if values["opportunity_id"] is not None else ""
-    if values[f"{source}contact_consent"]:
-        contact = {
-            "name": values[f"{source}contact_name"],
-            "email": values[f"{source}contact_email"],
-            "phone": values[f"{source}contact_phone"],
-        }
-    else:
-        contact = None
+    contact = consent.shown_in(values, source)
     value = values["value"]
     base = {
         "id": values["id"],

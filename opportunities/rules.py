@@ -29,6 +29,7 @@ from django.utils.translation import gettext as _
 
 from cosell.partners.models import Membership
 from cosell.partners.rules import is_staff
+from opportunities import consent
 from opportunities.deals.choices import DealType
 from opportunities.deals.models import Opportunity
 from opportunities.leads.models import Lead
@@ -37,7 +38,6 @@ from opportunities.leads.models import Lead
 WITHHELD_FROM_INVITED = frozenset({"notes", "crm_id", "customer_address", "close_notes"})
 # What a Microsoft seller never sees of a partner's deal.
 WITHHELD_FROM_SELLERS = frozenset({"crm_id"})
-CONTACT_FIELDS = ("contact_name", "contact_email", "contact_phone")
 
 
 def _membership(user):
@@ -170,8 +170,8 @@ def _redacted(opportunity: Opportunity, withheld: frozenset[str]) -> Opportunity
     seen = copy.copy(opportunity)
     for name in withheld:
         setattr(seen, name, "")
-    if not seen.contact_consent:
-        for name in CONTACT_FIELDS:
+    if consent.shown(seen) is None:
+        for name in consent.CONTACT_FIELDS:
             setattr(seen, name, "")
     seen.withheld = withheld
     seen.seen_as_redacted = True

@@ -9,6 +9,7 @@ from django_countries.fields import CountryField
 
 from cosell.partners.models import Partner, Seller
 from offers.models import Offer
+from opportunities import consent
 from opportunities.deals.choices import MARKETPLACE_LEAD_KEEP, LostReason
 from opportunities.deals.models import Opportunity
 
@@ -227,11 +228,4 @@ class Lead(models.Model):
         }
 
     def contact(self) -> dict | None:
-        source = self.opportunity if self.opportunity_id else self
-        if not source.contact_consent:
-            return None
-        return {
-            "name": source.contact_name,
-            "email": source.contact_email,
-            "phone": source.contact_phone,
-        }
+        return consent.shown(self.opportunity if self.opportunity_id else self)

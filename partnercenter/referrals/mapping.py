@@ -11,6 +11,7 @@ from urllib.parse import urlencode
 
 from django.urls import reverse
 
+from opportunities import consent
 from opportunities.deals.choices import HelpNeeded
 from opportunities.deals.models import Opportunity
 from opportunities.leads.models import Lead
@@ -197,11 +198,7 @@ def render_opportunity(opportunity: Opportunity, *, request) -> dict:
     """The owning partner's own referral of its deal."""
     user = request.user
     seen = opportunity_as_seen_by(opportunity, user)
-    contact = (
-        {"name": seen.contact_name, "email": seen.contact_email, "phone": seen.contact_phone}
-        if seen.contact_consent and seen.contact_name
-        else None
-    )
+    contact = consent.shown(seen) if seen.contact_name else None
     fields = _deal_fields(seen, contact)
     status, substatus = OPPORTUNITY_STATUS[opportunity.status]
     registration = _registration(opportunity, user)

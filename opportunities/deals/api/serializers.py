@@ -3,7 +3,7 @@
 from rest_framework import serializers
 
 from cosell.core.representation import DirectColumnsMixin
-from opportunities import rules
+from opportunities import consent, rules
 from opportunities.deals.models import Opportunity, OpportunitySolution, TeamMember
 
 
@@ -95,9 +95,7 @@ class OpportunitySerializer(DirectColumnsMixin, serializers.ModelSerializer):
         return data
 
     def get_contact(self, obj) -> CustomerContactSerializer(allow_null=True):  # type: ignore[valid-type]
-        if not obj.contact_consent:
-            return None
-        return {"name": obj.contact_name, "email": obj.contact_email, "phone": obj.contact_phone}
+        return consent.shown(obj)
 
 
 class ImportRequestSerializer(serializers.Serializer):

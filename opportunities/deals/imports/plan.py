@@ -4,7 +4,7 @@ Everything a row is checked against is loaded once for the whole file (the deals
 id or CRM id, the partner's offers, its co-sell readiness, the active deals a new row could
 duplicate) and the rows are validated by one serializer each for creates and updates, so the
 cost is a handful of queries and Python per row, not a transaction per row. The rules are the
-services' own (``category_errors``, ``deal_type_errors``, ``check_contact``, the duplicate
+services' own (``category_errors``, ``deal_type_errors``, ``consent.require``, the duplicate
 rule, the stage rules); the apply service runs the same plan again under the partner's lock.
 
 Matching: the portal's id when the importer can see that deal, else the partner's own deal
@@ -20,14 +20,14 @@ from django.utils.translation import gettext as _
 from rest_framework.exceptions import ValidationError
 
 from offers.models import CO_SELL_READY_STATUSES, Offer
-from opportunities import rules
+from opportunities import consent, rules
 from opportunities.deals import selectors
 from opportunities.deals.choices import STAGE_ORDER, STAGE_PROGRESS, Category, DealType, Stage
 from opportunities.deals.imports.report import RowInput, RowResult
 from opportunities.deals.inputs import OpportunityCreateSerializer, OpportunityFieldsSerializer
 from opportunities.deals.models import Opportunity, OpportunitySolution, normalize_customer_name
 from opportunities.deals.services.changes import _is_next_stage, _next_stage
-from opportunities.deals.services.common import category_errors, check_contact
+from opportunities.deals.services.common import category_errors
 from opportunities.deals.services.sharing import deal_type_errors, deal_type_for
 
 STRING_FIELDS = (
@@ -316,20 +316,18 @@ def _plan_update(item: Planned, data: dict, errors: dict, context: _Context) -> 
     if row.refuse_changes:
         result.errors = {row.refuse_field or "non_field_errors": [row.refuse_changes]}
         return
-    if changes.get("contact_consent") is False:
-        for name in ("contact_name", "contact_email", "contact_phone"):
-            changes.setdefault(name, "")
+    consent.withdraw(changes)
     merged = {**{n: getattr(existing, n) for n in data}, **changes}
     merged.setdefault("name", existing.name)
     merged.setdefault("customer_name", existing.customer_name)
-    for name in ("contact_consent", "contact_name", "contact_email", "contact_phone"):
+    for name in ("contact_consent", *consent.CONTACT_FIELDS):
         merged.setdefault(name, getattr(existing, name))
     merged.setdefault("assessment_type", existing.assessment_type)
     merged.setdefault(
         "customer_country", existing.customer_country.code if existing.customer_country else ""
     )
     found: dict[str, list[str]] = {}
-    check_contact(merged, found)
+    consent.require(merged, found)
     rule_errors = category_errors(
         context.partner, existing.category, merged, co_sell_ready=context.co_sell_ready
     )
@@ -380,7 +378,7 @@ def _plan_create(item: Planned, data: dict, errors: dict, context: _Context) -> 
     for required in ("name", "customer_name"):
         if not fields[required]:
             found[required] = [_("This field is required.")]
-    check_contact(fields, found)
+    consent.require(fields, found)
     if not found.get("category"):
         share = data.get("share_with_microsoft", True)
         if data.get("deal_type") == DealType.PARTNER_LED:

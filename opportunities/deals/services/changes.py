@@ -10,7 +10,7 @@ from django_countries.fields import Country
 
 from cosell.core import audit, effects
 from cosell.core.errors import Conflict, InvalidTransition, PreconditionFailed, ValidationFailed
-from opportunities import events, tasks
+from opportunities import consent, events, tasks
 from opportunities.deals.choices import (
     STAGE_ORDER,
     Category,
@@ -27,10 +27,8 @@ from opportunities.deals.models import (
 )
 from opportunities.deals.services import sharing
 from opportunities.deals.services.common import (
-    CONTACT_FIELDS,
     EDITABLE_FIELDS,
     category_errors,
-    check_contact,
     clean_solutions,
     invitees_of,
     partner_or_error,
@@ -81,16 +79,13 @@ def opportunity_update(
         require_owner_side(actor, opportunity)
         _check_version(opportunity, expected_version)
         require_active(opportunity, to="updated")
-        if changes.get("contact_consent") is False:
-            # Withdrawn consent: the contact goes with it.
-            for field in CONTACT_FIELDS:
-                changes.setdefault(field, "")
+        consent.withdraw(changes)
         changed = [f for f in changes if getattr(opportunity, f) != changes[f]]
         for field in changed:
             setattr(opportunity, field, changes[field])
         merged = {f: getattr(opportunity, f) for f in EDITABLE_FIELDS}
         errors: dict[str, list[str]] = {}
-        check_contact(merged, errors)
+        consent.require(merged, errors)
         rule_errors = category_errors(opportunity.partner, opportunity.category, merged)
         rule_errors.pop("category", None)  # partner rules hold at creation, not on every edit
         errors.update(rule_errors)

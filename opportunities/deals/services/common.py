@@ -32,19 +32,6 @@ def require_active(opportunity: Opportunity, to: str) -> None:
         )
 
 
-def check_contact(fields: dict, errors: dict) -> None:
-    """A customer contact is stored only with the customer's consent."""
-    if fields.get("contact_consent"):
-        return
-    given = [
-        name for name in ("contact_name", "contact_email", "contact_phone") if fields.get(name)
-    ]
-    if given:
-        errors.setdefault("contact_consent", []).append(
-            _("A customer contact can only be stored with the customer's consent.")
-        )
-
-
 def partner_or_error(partner_id, field: str = "partner_id") -> Partner:
     try:
         return Partner.objects.get(pk=int(partner_id))
@@ -79,9 +66,6 @@ EDITABLE_FIELDS = (
     "crm_id",
     "purchase_intent",
 )
-
-
-CONTACT_FIELDS = ("contact_name", "contact_email", "contact_phone")
 
 
 class DuplicateOpportunity(Conflict):

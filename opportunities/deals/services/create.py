@@ -9,7 +9,7 @@ from django.utils.translation import gettext as _
 from cosell.core import audit
 from cosell.core.errors import ValidationFailed
 from cosell.partners.models import Partner
-from opportunities import events
+from opportunities import consent, events
 from opportunities.deals.choices import (
     Category,
     DealType,
@@ -25,7 +25,6 @@ from opportunities.deals.services.common import (
     EDITABLE_FIELDS,
     DuplicateOpportunity,
     category_errors,
-    check_contact,
     clean_solutions,
     find_duplicate,
     invitees_of,
@@ -84,7 +83,7 @@ def opportunity_create(
     for required in ("name", "customer_name"):
         if not fields[required]:
             errors[required] = [_("This field is required.")]
-    check_contact(fields, errors)
+    consent.require(fields, errors)
     if invite_partner_ids and category != Category.P2P:
         errors["invite_partner_ids"] = [_("Only partner-to-partner deals invite partners.")]
     if invite_microsoft and category != Category.P2P:

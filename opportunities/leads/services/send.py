@@ -16,12 +16,12 @@ from cosell.core import audit, effects
 from cosell.core.errors import InvalidTransition, ValidationFailed
 from cosell.partners.models import Partner, Seller
 from offers.models import CO_SELL_READY_STATUSES, Offer
-from opportunities import events, tasks
+from opportunities import consent, events, tasks
 from opportunities.deals.choices import Category
 from opportunities.deals.models import (
     Opportunity,
 )
-from opportunities.deals.services.common import check_contact, partner_or_error
+from opportunities.deals.services.common import partner_or_error
 from opportunities.leads.models import Lead
 
 
@@ -117,7 +117,7 @@ def _lead_fields(*, customer_name: str, customer_country: str, **fields) -> dict
     errors: dict = {}
     if not (customer_name or "").strip():
         errors["customer_name"] = [_("This field is required.")]
-    check_contact(fields, errors)
+    consent.require(fields, errors)
     if errors:
         raise ValidationFailed(errors)
     return {"customer_name": customer_name.strip(), "customer_country": customer_country, **fields}
