@@ -21,7 +21,7 @@ from cosell.core.lists import (
 )
 from cosell.partners.models import Role
 
-from . import rules, selectors, services
+from . import detail_page, rules, selectors, services
 from .api.views import OpportunityFilter
 from .forms import (
     CloseForm,
@@ -142,21 +142,8 @@ def pipeline(request):
 
 @login_required
 def opportunity_detail(request, pk: int):
-    opportunity = selectors.opportunity_get(user=request.user, opportunity_id=pk)
-    now = clock.now()
-    can_edit = selectors.can_edit(request.user, opportunity)
-    return render(
-        request,
-        "opportunities/opportunity_detail.html",
-        {
-            "opportunity": rules.opportunity_as_seen_by(opportunity, request.user),
-            "leads": selectors.opportunity_leads(opportunity=opportunity),
-            "history": audit.history(opportunity)[:50],
-            "can_edit": can_edit and not opportunity.is_terminal,
-            "stage_form": StageForm(initial={"stage": opportunity.stage}),
-            "now": now,
-        },
-    )
+    # Its body is cached per version of the deal and viewer (detail_page.py).
+    return detail_page.render_detail(request, pk)
 
 
 def _editable(request, pk):
