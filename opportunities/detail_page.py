@@ -105,19 +105,27 @@ def _deadlines_sql() -> str:
 _SQL: dict[str, str] = {}
 
 
-def _annotated():
+def _content_type_id() -> int:
+    return ContentType.objects.get_for_model(Opportunity, for_concrete_model=False).pk
+
+
+def _annotated(content_type_id: int):
     if not _SQL:
         _SQL["version"], _SQL["deadlines"] = _version_sql(), _deadlines_sql()
-    content_type = ContentType.objects.get_for_model(Opportunity, for_concrete_model=False)
     return Opportunity.objects.select_related("partner").annotate(
-        page_version=RawSQL(_SQL["version"], [content_type.pk]),  # noqa: S611 (no input)
+        page_version=RawSQL(_SQL["version"], [content_type_id]),  # noqa: S611 (no input)
         page_deadlines=RawSQL(_SQL["deadlines"], []),  # noqa: S611 (no input)
     )
 
 
 # A partner admin's own deal, the commonest case, by its SQL compiled once per process.
 _own_deal = CompiledQuery(
-    lambda partner_id, pk: _annotated().filter(partner_id=partner_id, pk=pk), "partner_id", "pk"
+    lambda partner_id, pk, content_type: _annotated(content_type).filter(
+        partner_id=partner_id, pk=pk
+    ),
+    "partner_id",
+    "pk",
+    "content_type",
 )
 
 
@@ -126,10 +134,12 @@ def opportunity_for_page(*, user, opportunity_id: int) -> Opportunity:
     only), with the page's version: the same rows, the same 404."""
     membership = user.membership_or_none if user.is_authenticated else None
     if membership is not None and membership.role == Membership.Role.ADMIN:
-        own = _own_deal(partner_id=membership.partner_id, pk=opportunity_id)
+        own = _own_deal(
+            partner_id=membership.partner_id, pk=opportunity_id, content_type=_content_type_id()
+        )
         if own:
             return own[0]
-    queryset = _annotated()
+    queryset = _annotated(_content_type_id())
     visibility = selectors.opportunity_visibility(user)
     if visibility is not None:
         queryset = queryset.filter(visibility)
