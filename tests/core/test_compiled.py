@@ -65,7 +65,9 @@ def test_a_query_whose_placeholder_does_not_reach_the_sql_is_built_each_time(par
 
 def test_the_deal_page_query_is_compiled(partner, partner_admin):
     deal = make_opportunity(partner, partner_admin)
-    found = detail_page.opportunity_for_page(user=partner_admin, opportunity_id=deal.pk)
+    found = detail_page.opportunity_for_page(
+        user=partner_admin, opportunity_id=deal.pk, now=timezone.now()
+    )
     assert found.pk == deal.pk and found.partner.name == partner.name and found.page_version
     assert detail_page._own_deal._compiled["default"] is not None
     assert partner_admin.membership.role == Membership.Role.ADMIN

@@ -12,7 +12,7 @@ from django.test import Client
 
 from cosell.core import clock
 from cosell.partners.models import Partner, User
-from opportunities import services
+from opportunities import selectors, services
 from opportunities.models import Category, Lead, Opportunity
 from tests.opportunities.conftest import make_opportunity
 from tests.opportunities.test_access_policy import SECRETS
@@ -200,3 +200,26 @@ def test_the_stage_form_of_a_cached_page_carries_the_requests_own_csrf_token(
             {"stage": "qualified", "csrfmiddlewaretoken": token},
         )
         assert response.status_code in (200, 302)
+
+
+def test_the_navigation_counts_the_leads_waiting_as_on_every_page(
+    client_for, p2p_deal, partner, partner_admin, other_partner, other_partner_admin
+):
+    """A partner admin's own deal reads the navigation's count in its own query."""
+    invitation = make_opportunity(
+        other_partner,
+        other_partner_admin,
+        category=Category.P2P,
+        now=clock.now(),
+        invite_partner_ids=[partner.pk],
+    )
+    client = client_for(partner_admin)
+    html = page(client, p2p_deal)
+    assert "1 lead to answer" in html
+    assert selectors.leads_waiting_count(user=partner_admin, now=clock.now()) == 1
+    Lead.objects.filter(opportunity=invitation).update(expires_at=clock.now() - timedelta(1))
+    html = page(client, p2p_deal)
+    assert "lead to answer" not in html and "leads to answer" not in html
+    # The invited side's count comes from the context processor, as on every page.
+    invited = client_for(other_partner_admin)
+    assert page(invited, p2p_deal) == uncached(invited, p2p_deal)
