@@ -26,11 +26,15 @@ import hashlib
 from datetime import UTC, datetime, timedelta
 
 from django.contrib.contenttypes.models import ContentType
+from django.contrib.messages import get_messages
 from django.core.cache import caches
 from django.db.models import Prefetch, prefetch_related_objects
 from django.db.models.expressions import RawSQL
-from django.shortcuts import get_object_or_404, render
+from django.http import HttpResponse
+from django.middleware.csrf import get_token
+from django.shortcuts import get_object_or_404
 from django.template.defaultfilters import timeuntil_filter
+from django.template.loader import render_to_string
 from django.utils import timezone, translation
 
 from cosell.core import audit, clock
@@ -212,29 +216,69 @@ class Body:
         caches[CACHE_ALIAS].set(self.key, html, CACHE_SECONDS)
 
 
-def render_detail(request, pk: int):
+def _leads_waiting(user, opportunity: Opportunity, now: datetime) -> int:
+    """The navigation's count, as ``context_processors.leads_waiting`` gives it: from the
+    deal's query for a partner admin, else its one COUNT query."""
+    if str(user.role) not in SIGNED_IN_ROLES:
+        return 0
+    waiting = getattr(opportunity, "page_leads_waiting", None)
+    if waiting is not None:
+        return waiting
+    return selectors.leads_waiting_count(user=user, now=now)
+
+
+def page_key(request, body_key: str, leads_waiting: int) -> str | None:
+    """The whole page's key: the body's, with what the page around it shows (the address,
+    the person's name, partner and role, the navigation's count). None while messages wait
+    to be shown: that page is rendered, never stored."""
+    if len(get_messages(request)):
+        return None
+    user = request.user
+    parts = [
+        body_key,
+        request.get_full_path(),
+        str(user),
+        str(user.role),
+        user.partner.name if user.partner else "",
+        leads_waiting,
+    ]
+    digest = hashlib.sha256("\x1f".join(map(str, parts)).encode()).hexdigest()
+    return f"opportunity-page:{KEY_VERSION}:page:{digest}"
+
+
+def render_detail(request, pk: int) -> HttpResponse:
     user = request.user
     now = clock.now()
     opportunity = opportunity_for_page(user=user, opportunity_id=pk, now=now)
     key = cache_key(user, opportunity, now)
-    body = Body(key, caches[CACHE_ALIAS].get(key))
-    context: dict = {"body": body}
-    waiting = getattr(opportunity, "page_leads_waiting", None)
-    if waiting is not None and str(user.role) in SIGNED_IN_ROLES:
-        context["leads_waiting"] = waiting  # what the context processor would count
-    if body.html is None:
-        prefetch_related_objects(
-            [opportunity],
-            Prefetch("solutions", queryset=OpportunitySolution.objects.select_related("offer")),
-            Prefetch("team", queryset=TeamMember.objects.select_related("user")),
-        )
-        can_edit = selectors.can_edit(user, opportunity)
-        context.update(
-            leads=selectors.opportunity_leads(opportunity=opportunity),
-            history=audit.history(opportunity)[:50],
-            can_edit=can_edit and not opportunity.is_terminal,
-            stage_form=StageForm(initial={"stage": opportunity.stage}),
-            now=now,
-        )
-    context["opportunity"] = rules.opportunity_as_seen_by(opportunity, user)
-    return render(request, "opportunities/opportunity_detail.html", context)
+    fragments = caches[CACHE_ALIAS]
+    body = Body(key, fragments.get(key))
+    leads_waiting = _leads_waiting(user, opportunity, now)
+    whole_key = page_key(request, key, leads_waiting)
+    html = fragments.get(whole_key) if whole_key and body.html is not None else None
+    if html is None:
+        # Rendered with a placeholder for the CSRF token, replaced below by the request's own.
+        context: dict = {
+            "body": body,
+            "leads_waiting": leads_waiting,
+            "csrf_token": CSRF_PLACEHOLDER,
+        }
+        if body.html is None:
+            prefetch_related_objects(
+                [opportunity],
+                Prefetch("solutions", queryset=OpportunitySolution.objects.select_related("offer")),
+                Prefetch("team", queryset=TeamMember.objects.select_related("user")),
+            )
+            can_edit = selectors.can_edit(user, opportunity)
+            context.update(
+                leads=selectors.opportunity_leads(opportunity=opportunity),
+                history=audit.history(opportunity)[:50],
+                can_edit=can_edit and not opportunity.is_terminal,
+                stage_form=StageForm(initial={"stage": opportunity.stage}),
+                now=now,
+            )
+        context["opportunity"] = rules.opportunity_as_seen_by(opportunity, user)
+        html = render_to_string("opportunities/opportunity_detail.html", context, request)
+        if whole_key:
+            fragments.set(whole_key, html, CACHE_SECONDS)
+    return HttpResponse(html.replace(CSRF_PLACEHOLDER, get_token(request)))

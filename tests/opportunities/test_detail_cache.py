@@ -7,7 +7,11 @@ import re
 from datetime import timedelta
 
 import pytest
+from django.contrib.messages import constants
+from django.contrib.messages.storage.base import Message
+from django.contrib.messages.storage.cookie import CookieStorage
 from django.core.cache import caches
+from django.http import HttpRequest
 from django.test import Client
 
 from cosell.core import clock
@@ -26,8 +30,10 @@ TOKENS = (
 )
 
 
-def page(client: Client, deal, language: str = "en") -> str:
-    response = client.get(f"/opportunities/{deal.pk}/", HTTP_ACCEPT_LANGUAGE=language)
+def page(client: Client, deal, language: str = "en", path_suffix: str = "") -> str:
+    response = client.get(
+        f"/opportunities/{deal.pk}/{path_suffix}", HTTP_ACCEPT_LANGUAGE=language
+    )
     assert response.status_code == 200
     html = response.content.decode()
     for pattern, replacement in TOKENS:
@@ -223,3 +229,30 @@ def test_the_navigation_counts_the_leads_waiting_as_on_every_page(
     # The invited side's count comes from the context processor, as on every page.
     invited = client_for(other_partner_admin)
     assert page(invited, p2p_deal) == uncached(invited, p2p_deal)
+
+
+def test_a_message_waiting_shows_once_on_a_cached_page(client_for, p2p_deal, partner_admin):
+    client = client_for(partner_admin)
+    stored = page(client, p2p_deal)
+    assert page(client, p2p_deal) == stored  # the whole page is cached
+    client.cookies["messages"] = CookieStorage(HttpRequest())._encode(
+        [Message(constants.SUCCESS, "Saved-7Q")]
+    )
+    with_message = page(client, p2p_deal)
+    assert "Saved-7Q" in with_message and 'role="alert"' in with_message
+    assert page(client, p2p_deal) == stored
+
+
+def test_the_page_around_the_body_follows_the_person(client_for, p2p_deal, partner_admin):
+    client = client_for(partner_admin)
+    assert str(partner_admin) in page(client, p2p_deal)
+    User.objects.filter(pk=partner_admin.pk).update(first_name="Renamed", last_name="Person")
+    Partner.objects.filter(pk=partner_admin.membership.partner_id).update(name="Renamed Partner")
+    html = page(client, p2p_deal)
+    assert "Renamed Person" in html and "Renamed Partner" in html
+    assert page(client, p2p_deal) == uncached(client, p2p_deal)
+    assert page(client, p2p_deal) != page_with_query(client, p2p_deal)
+
+
+def page_with_query(client: Client, deal) -> str:
+    return page(client, deal, path_suffix="?from=pipeline")
