@@ -31,9 +31,7 @@ TOKENS = (
 
 
 def page(client: Client, deal, language: str = "en", path_suffix: str = "") -> str:
-    response = client.get(
-        f"/opportunities/{deal.pk}/{path_suffix}", HTTP_ACCEPT_LANGUAGE=language
-    )
+    response = client.get(f"/opportunities/{deal.pk}/{path_suffix}", HTTP_ACCEPT_LANGUAGE=language)
     assert response.status_code == 200
     html = response.content.decode()
     for pattern, replacement in TOKENS:
