@@ -15,9 +15,12 @@ transaction) and of which rows there are. The cache key is that version with:
 - the time left of each lead waiting for an answer, as the page words it ("2 days, 3 hours
   left"), the only part that changes with the clock.
 
-A hit costs the deal's query alone: no solutions, team, leads or history queries, no template
-work beyond the page around the body. The CSRF token is never cached: the body is rendered with
-a placeholder that each response replaces with its own token.
+The whole page around the body is kept too, keyed on the body's key and what the page around it
+shows (the address, the person's name, partner and role, the navigation's count), except while
+messages wait to be shown. A hit costs the deal's query alone (with the navigation's count for
+a partner admin's own deal): no solutions, team, leads or history queries, no template work. The
+CSRF token is never cached: the page is rendered with a placeholder that each response replaces
+with the request's own token.
 """
 
 from __future__ import annotations
