@@ -4,8 +4,15 @@ from django.contrib.auth import get_user_model
 from django.contrib.auth.backends import ModelBackend
 from django.core.exceptions import PermissionDenied
 
+from cosell.core.compiled import CompiledQuery
+
 # Every page asks who the person is: their role, partner and seller territory.
 USER_RELATIONS = ("membership__partner", "seller")
+# Its SQL (four tables joined) compiled once per process (cosell/core/compiled.py).
+_user_with_relations = CompiledQuery(
+    lambda pk: get_user_model()._default_manager.select_related(*USER_RELATIONS).filter(pk=pk),
+    "pk",
+)
 
 
 class PortalBackend(ModelBackend):
@@ -24,8 +31,7 @@ class PortalBackend(ModelBackend):
         return user
 
     def get_user(self, user_id):
-        try:
-            user = get_user_model()._default_manager.select_related(*USER_RELATIONS).get(pk=user_id)
-        except get_user_model().DoesNotExist:
+        found = _user_with_relations(pk=user_id)
+        if not found:
             return None
-        return user if self.user_can_authenticate(user) else None
+        return found[0] if self.user_can_authenticate(found[0]) else None

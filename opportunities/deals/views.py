@@ -3,10 +3,9 @@
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
-from django.shortcuts import render
 from django.utils.translation import gettext as _
 
-from cosell.core import audit, clock
+from cosell.core import clock
 from cosell.core.errors import DomainError
 from cosell.core.form_views import form_view
 from cosell.core.lists import (
@@ -17,8 +16,7 @@ from cosell.core.lists import (
 )
 from cosell.partners.models import Role
 from offers.models import CO_SELL_READY_STATUSES
-from opportunities import rules
-from opportunities.deals import selectors, services
+from opportunities.deals import detail_page, selectors, services
 from opportunities.deals.choices import CO_SELL_CATEGORIES, Stage
 from opportunities.deals.filters import OpportunityFilter
 from opportunities.deals.forms import CloseForm, InviteForm, OpportunityForm, StageForm, UpgradeForm
@@ -77,21 +75,8 @@ def pipeline(request):
 
 @login_required
 def opportunity_detail(request, pk: int):
-    opportunity = selectors.opportunity_get(user=request.user, opportunity_id=pk)
-    now = clock.now()
-    can_edit = selectors.can_edit(request.user, opportunity)
-    return render(
-        request,
-        "opportunities/opportunity_detail.html",
-        {
-            "opportunity": rules.opportunity_as_seen_by(opportunity, request.user),
-            "leads": selectors.opportunity_leads(opportunity=opportunity),
-            "history": audit.history(opportunity)[:50],
-            "can_edit": can_edit and not opportunity.is_terminal,
-            "stage_form": StageForm(initial={"stage": opportunity.stage}),
-            "now": now,
-        },
-    )
+    # Its body is cached per version of the deal and viewer (detail_page.py).
+    return detail_page.render_detail(request, pk)
 
 
 def _editable(request, pk):
