@@ -19,6 +19,7 @@ from cosell.core.pagination import PageNumberOrCursorPagination
 from .. import csv_io, selectors, services
 from ..imports import jobs as import_jobs
 from ..models import Category, Lead, Opportunity, Stage
+from .list_rows import respond as list_response
 from .serializers import (
     CloseSerializer,
     ImportRequestSerializer,
@@ -167,7 +168,8 @@ class OpportunityViewSet(
         tags=["opportunities"],
     )
     def list(self, request, *args, **kwargs):
-        return super().list(request, *args, **kwargs)
+        # OpportunitySerializer's JSON, built from columns (list_rows.py).
+        return list_response(self, request)
 
     @extend_schema(responses={200: OpportunitySerializer, **ERRORS}, tags=["opportunities"])
     def retrieve(self, request, pk=None):
