@@ -4,7 +4,9 @@ Rows: ``selectors`` filter with the same logic (``opportunity_visibility``, ``le
 Actions: the predicates below (services call ``require_owner_side``, ``is_receiver``...).
 Fields: ``opportunity_as_seen_by`` and ``lead_as_seen_by`` return an object as one viewer may
 see it; the API serializers, the pages, the CSV export, the webhooks and the mail all render
-what they return, and nothing else hides fields on its own.
+what they return, and nothing else hides fields on its own. (The API's opportunity list,
+``api/list_rows.py``, builds its rows from columns: it asks ``withheld_fields`` for each row and
+blanks and leaves out what it names, as ``opportunity_as_seen_by``'s copy and the serializer do.)
 
 - The owning partner's people (and staff) see all of an opportunity.
 - A partner invited to another partner's deal (either direction of a P2P deal) does not see

@@ -7,9 +7,27 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from rest_framework import authentication, exceptions
 
+from .compiled import CompiledQuery
 from .models import ApiToken, hash_token
 
 LAST_USED_GRANULARITY = timedelta(minutes=1)
+# The person's membership (with its partner) and seller record come in the same query: every
+# API view asks for them (role, visibility), each a query of its own otherwise. Its SQL is
+# compiled once per process (compiled.py).
+_active_tokens = CompiledQuery(
+    lambda key_hash: (
+        ApiToken.objects.active()
+        .select_related("user", "user__membership__partner", "user__seller")
+        .filter(key_hash=key_hash)
+    ),
+    key_hash="cosell-compiled-placeholder-token-hash",
+)
+
+
+def active_token(key_hash: str) -> ApiToken | None:
+    """The active token of this hash (unique), with its person's membership and seller."""
+    found = _active_tokens(key_hash=key_hash)
+    return found[0] if found else None
 
 
 class TokenAuthentication(authentication.BaseAuthentication):
@@ -27,14 +45,7 @@ class TokenAuthentication(authentication.BaseAuthentication):
             raw = header[1].decode()
         except UnicodeError as exc:
             raise exceptions.AuthenticationFailed(_("Invalid token header.")) from exc
-        # The person's membership (with its partner) and seller record come in the same query:
-        # every API view asks for them (role, visibility), each a query of its own otherwise.
-        token = (
-            ApiToken.objects.active()
-            .select_related("user", "user__membership__partner", "user__seller")
-            .filter(key_hash=hash_token(raw))
-            .first()
-        )
+        token = active_token(hash_token(raw))
         if token is None or not token.user.is_active:
             raise exceptions.AuthenticationFailed(_("Invalid or revoked token."))
         now = timezone.now()

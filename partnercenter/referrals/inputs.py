@@ -290,6 +290,10 @@ SUBSTATUSES = {
 
 def status_move(status, substatus, reason) -> tuple[str, str, str]:
     """(status, substatus, reason) as Partner Center's transition table allows them."""
+    if status is not None and not isinstance(status, str):
+        raise invalid("status", _("Choose one of: %s.") % ", ".join(SUBSTATUSES))
+    if substatus is not None and not isinstance(substatus, str):
+        raise invalid("substatus", _("Give a text."))
     if not status:
         status = next((s for s, subs in SUBSTATUSES.items() if substatus in subs), None)
     if status not in SUBSTATUSES:

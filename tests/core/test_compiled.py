@@ -8,13 +8,15 @@ import pytest
 from django.contrib.auth import SESSION_KEY
 from django.contrib.sessions.models import Session
 from django.db import connection
-from django.db.models import F, Value
+from django.db.models import F, Model, Value
 from django.db.models.functions import Concat
 from django.test import Client
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
+from cosell.core.authentication import active_token
 from cosell.core.compiled import CompiledQuery
+from cosell.core.models import ApiToken, hash_token
 from cosell.core.sessions import SessionStore
 from cosell.partners.backends import PortalBackend
 from cosell.partners.models import Membership, User
@@ -89,3 +91,62 @@ def test_sessions_and_the_signed_in_person_read_as_before(partner_admin):
     store = SessionStore(key)
     assert store.load() == {} and store.session_key is None
     assert SessionStore("no-such-session-key-0000000000000").load() == {}
+
+
+# The API token's lookup (cosell/core/authentication.py) finds what the ORM finds, related
+# rows included, in one query.
+
+
+def orm_lookup(key_hash):
+    return (
+        ApiToken.objects.active()
+        .select_related("user", "user__membership__partner", "user__seller")
+        .filter(key_hash=key_hash)
+        .first()
+    )
+
+
+def columns(instance: Model) -> dict:
+    return {f.attname: getattr(instance, f.attname) for f in instance._meta.concrete_fields}
+
+
+def new_token(user, **kwargs) -> str:
+    raw, key_hash, prefix = ApiToken.generate()
+    ApiToken.objects.create(user=user, name="t", key_hash=key_hash, prefix=prefix, **kwargs)
+    return raw
+
+
+@pytest.mark.parametrize(
+    "persona", ["partner_admin", "partner_user", "seller", "admin_user", "other_partner_user"]
+)
+def test_the_same_token_user_membership_partner_and_seller(
+    request, django_assert_num_queries, persona
+):
+    user = request.getfixturevalue(persona)
+    new_token(user)  # another token of the same person
+    key_hash = hash_token(new_token(user))
+    expected = orm_lookup(key_hash)
+    with django_assert_num_queries(1):
+        token = active_token(key_hash)
+        membership, seller = token.user.membership_or_none, token.user.seller_or_none
+        partner = membership.partner if membership else None
+    assert columns(token) == columns(expected)
+    assert columns(token.user) == columns(expected.user)
+    expected_membership = expected.user.membership_or_none
+    assert (membership is None) == (expected_membership is None)
+    if membership is not None:
+        assert columns(membership) == columns(expected_membership)
+        assert columns(partner) == columns(expected_membership.partner)
+    expected_seller = expected.user.seller_or_none
+    assert (seller is None) == (expected_seller is None)
+    if seller is not None:
+        assert columns(seller) == columns(expected_seller)
+    assert token._state.db == "default" and not token._state.adding
+
+
+def test_revoked_and_unknown_tokens_are_not_found(partner_user):
+    from django.utils import timezone
+
+    revoked = hash_token(new_token(partner_user, revoked_at=timezone.now()))
+    assert active_token(revoked) is None and orm_lookup(revoked) is None
+    assert active_token(hash_token("csl_unknown")) is None

@@ -126,6 +126,9 @@ def test_a_patch_applies_whole_or_not_at_all(api, deals):
         ([{"op": "replace", "path": "/team/-", "value": {}}], "/team/-"),
         ([{"op": "add", "path": "/team/-", "value": {"email": "stranger@example.com"}}], "/team"),
         ([{"op": "replace", "path": "/status", "value": "Closed"}], "substatus"),
+        # Not texts (found by the fuzz: a list as the status answered 500).
+        ([{"op": "replace", "path": "/status", "value": [[], "Closed"]}], "status"),
+        ([{"op": "replace", "path": "/substatus", "value": {"Won": 1}}], "substatus"),
         ({"op": "replace"}, "body"),
     ],
 )

@@ -14,6 +14,7 @@ from cosell.core.limits import MULTIPART_SLACK
 from cosell.core.pagination import PageNumberOrCursorPagination
 from opportunities.deals import csv_io, services
 from opportunities.deals import selectors as deal_selectors
+from opportunities.deals.api.list_rows import respond as list_response
 from opportunities.deals.api.serializers import ImportRequestSerializer, OpportunitySerializer
 from opportunities.deals.filters import OpportunityFilter
 from opportunities.deals.imports import jobs as import_jobs
@@ -74,7 +75,8 @@ class OpportunityViewSet(
         tags=["opportunities"],
     )
     def list(self, request, *args, **kwargs):
-        return super().list(request, *args, **kwargs)
+        # OpportunitySerializer's JSON, built from columns (list_rows.py).
+        return list_response(self, request)
 
     @extend_schema(responses={200: OpportunitySerializer, **ERRORS}, tags=["opportunities"])
     def retrieve(self, request, pk=None):
