@@ -1,46 +1,22 @@
-"""The offers API: offers, their co-sell status, documents and contacts.
-
-Tenancy comes from ``offers.selectors`` (an offer outside the caller's reach is 404); writes go
-through ``offers.services``; who may write is asked of ``offers.rules`` (403 when the caller can
-see the object but not change it).
-"""
+"""The offers API, under /api/v1/offers/ (documents and contacts: ``attachments_api``)."""
 
 import django_filters
-from django.http import FileResponse
 from django.urls import include, path
 from django.utils.translation import gettext_lazy as _
-from drf_spectacular.utils import OpenApiResponse, extend_schema, extend_schema_view
+from drf_spectacular.utils import extend_schema, extend_schema_view
 from rest_framework import mixins, serializers, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.exceptions import PermissionDenied
-from rest_framework.parsers import FormParser, MultiPartParser
 from rest_framework.response import Response
 from rest_framework.routers import SimpleRouter
 
 from cosell.core import clock
-from cosell.core.api import ErrorSerializer
 from cosell.core.errors import ValidationFailed
-from cosell.core.job_views import JobSerializer
-from cosell.core.job_views import accepted as job_accepted
-from cosell.core.limits import MULTIPART_SLACK
-from cosell.core.parsers import ObjectJSONParser
 from cosell.partners.models import Partner, SolutionArea
-
-from . import import_jobs, selectors, services
-from .files import max_upload_bytes
-from .models import BadgeState, CoSellStatus, Offer, OfferContact, OfferDocument, OfferType
-
-ERRORS = {
-    400: OpenApiResponse(ErrorSerializer, description=_("Invalid input, by field.")),
-    403: OpenApiResponse(ErrorSerializer, description=_("You may see this but not change it.")),
-    404: OpenApiResponse(ErrorSerializer, description=_("Not found or outside your reach.")),
-    409: OpenApiResponse(ErrorSerializer, description=_("The state does not allow this move.")),
-}
-READ_ERRORS = {404: ERRORS[404]}
-
-
-def _errors(*codes):
-    return {code: ERRORS[code] for code in codes}
+from offers import selectors, services
+from offers.api_common import ERRORS, READ_ERRORS, error_responses, require_perm
+from offers.attachments_api import ContactViewSet, DocumentViewSet
+from offers.models import BadgeState, CoSellStatus, Offer, OfferType
 
 
 class OfferSerializer(serializers.ModelSerializer):
@@ -160,11 +136,6 @@ class OfferFilter(django_filters.FilterSet):
         fields = ["status", "type", "listing_state", "badge_state"]
 
 
-def _require(request, perm: str, obj) -> None:
-    if not request.user.has_perm(perm, obj):
-        raise PermissionDenied()
-
-
 # Facts Microsoft measures, the validation result and the partner: the portal's admins only.
 ADMIN_ONLY_OFFER_FIELDS = ("technical_validation", "partner", *services.MEASURED_FIELDS)
 
@@ -179,8 +150,10 @@ def _split(data: dict) -> tuple[dict, dict, str | None]:
 @extend_schema_view(
     list=extend_schema(responses={200: OfferSerializer(many=True), 400: ERRORS[400]}),
     retrieve=extend_schema(responses={200: OfferSerializer, **READ_ERRORS}),
-    create=extend_schema(responses={201: OfferSerializer, **_errors(400, 403)}),
-    partial_update=extend_schema(responses={200: OfferSerializer, **_errors(400, 403, 404)}),
+    create=extend_schema(responses={201: OfferSerializer, **error_responses(400, 403)}),
+    partial_update=extend_schema(
+        responses={200: OfferSerializer, **error_responses(400, 403, 404)}
+    ),
 )
 class OfferViewSet(
     mixins.ListModelMixin,
@@ -222,7 +195,7 @@ class OfferViewSet(
                 raise PermissionDenied()
         elif partner is None:
             raise ValidationFailed({"partner": [_("Staff must name the partner.")]})
-        _require(request, "offers.manage_offer", partner)
+        require_perm(request, "offers.manage_offer", partner)
         self._refuse_admin_fields(request)
         now = clock.now()
         offer = services.offer_create(partner=partner, actor=request.user, now=now, **data)
@@ -237,7 +210,7 @@ class OfferViewSet(
 
     def partial_update(self, request, *args, **kwargs):
         offer = self.get_object()
-        _require(request, "offers.manage_offer", offer)
+        require_perm(request, "offers.manage_offer", offer)
         self._refuse_admin_fields(request)
         if "partner" in request.data:
             raise ValidationFailed({"partner": [_("An offer cannot move to another partner.")]})
@@ -257,11 +230,11 @@ class OfferViewSet(
 
     def _validation(self, request, perm: str, service):
         offer = self.get_object()
-        _require(request, perm, offer)
+        require_perm(request, perm, offer)
         service(offer_id=offer.pk, actor=request.user, now=clock.now())
         return Response(self.get_serializer(self.get_queryset().get(pk=offer.pk)).data)
 
-    @extend_schema(request=None, responses={200: OfferSerializer, **_errors(403, 404, 409)})
+    @extend_schema(request=None, responses={200: OfferSerializer, **error_responses(403, 404, 409)})
     @action(detail=True, methods=["post"], url_path="technical-validation/submit")
     def technical_validation_submit(self, request, pk=None):
         """Submit the offer for technical validation (partner admins): state ``pending``."""
@@ -271,7 +244,7 @@ class OfferViewSet(
             services.offer_technical_validation_submit,
         )
 
-    @extend_schema(request=None, responses={200: OfferSerializer, **_errors(403, 404, 409)})
+    @extend_schema(request=None, responses={200: OfferSerializer, **error_responses(403, 404, 409)})
     @action(detail=True, methods=["post"], url_path="technical-validation/pass")
     def technical_validation_pass(self, request, pk=None):
         """Pass the offer's technical validation (staff)."""
@@ -279,7 +252,7 @@ class OfferViewSet(
             request, "offers.set_technical_validation", services.offer_technical_validation_pass
         )
 
-    @extend_schema(request=None, responses={200: OfferSerializer, **_errors(403, 404, 409)})
+    @extend_schema(request=None, responses={200: OfferSerializer, **error_responses(403, 404, 409)})
     @action(detail=True, methods=["post"], url_path="technical-validation/fail")
     def technical_validation_fail(self, request, pk=None):
         """Fail the offer's technical validation (staff)."""
@@ -294,196 +267,20 @@ class OfferViewSet(
         return Response(CoSellSerializer(co_sell_payload(self.get_object())).data)
 
 
-class DocumentSerializer(serializers.ModelSerializer):
-    file = serializers.FileField(write_only=True)
-    download_url = serializers.SerializerMethodField()
-
-    class Meta:
-        model = OfferDocument
-        fields = [
-            "id",
-            "kind",
-            "file",
-            "original_name",
-            "extension",
-            "content_type",
-            "size",
-            "uploaded_at",
-            "download_url",
-        ]
-        read_only_fields = ["original_name", "extension", "content_type", "size", "uploaded_at"]
-
-    def get_download_url(self, document) -> str:
-        request = self.context.get("request")
-        url = f"/api/v1/offers/{document.offer_id}/documents/{document.pk}/file/"
-        return request.build_absolute_uri(url) if request else url
-
-
-@extend_schema_view(
-    list=extend_schema(responses={200: DocumentSerializer(many=True), **READ_ERRORS}),
-    retrieve=extend_schema(responses={200: DocumentSerializer, **READ_ERRORS}),
-    create=extend_schema(responses={201: DocumentSerializer, **_errors(400, 403, 404)}),
-    destroy=extend_schema(responses={204: None, **_errors(403, 404)}),
-)
-class DocumentViewSet(
-    mixins.ListModelMixin,
-    mixins.RetrieveModelMixin,
-    mixins.CreateModelMixin,
-    mixins.DestroyModelMixin,
-    viewsets.GenericViewSet,
-):
-    """Co-sell documents of an offer: for the offer's partner and staff, and for Microsoft
-    sellers (read-only) once the offer is co-sell ready."""
-
-    serializer_class = DocumentSerializer
-    parser_classes = [MultiPartParser, FormParser]
-    max_request_bytes = staticmethod(lambda: max_upload_bytes() + MULTIPART_SLACK)
-    pagination_class = None
-
-    def get_offer(self) -> Offer:
-        if not hasattr(self, "_offer"):
-            self._offer = selectors.offer_get_for_files(
-                user=self.request.user, offer_id=self.kwargs["offer_pk"]
-            )
-        return self._offer
-
-    def get_queryset(self):
-        if getattr(self, "swagger_fake_view", False):
-            return OfferDocument.objects.none()
-        return selectors.document_list(offer=self.get_offer())
-
-    def create(self, request, *args, **kwargs):
-        offer = self.get_offer()
-        _require(request, "offers.manage_offer", offer)
-        kind = request.data.get("kind") or ""
-        document = services.offer_document_upload(
-            offer_id=offer.pk,
-            kind=str(kind),
-            upload=request.FILES.get("file"),
-            actor=request.user,
-            now=clock.now(),
-        )
-        return Response(self.get_serializer(document).data, status=status.HTTP_201_CREATED)
-
-    def destroy(self, request, *args, **kwargs):
-        document = self.get_object()
-        _require(request, "offers.manage_offer", self.get_offer())
-        services.offer_document_delete(document_id=document.pk, actor=request.user, now=clock.now())
-        return Response(status=status.HTTP_204_NO_CONTENT)
-
-    @extend_schema(
-        responses={(200, "application/octet-stream"): bytes, **READ_ERRORS},
-    )
-    @action(detail=True, methods=["get"])
-    def file(self, request, *args, **kwargs):
-        """The document's file, named as it was uploaded."""
-        document = self.get_object()
-        return FileResponse(
-            document.file.open("rb"),
-            as_attachment=True,
-            filename=document.original_name,
-            content_type=document.content_type,
-        )
-
-
-class ContactSerializer(serializers.ModelSerializer):
-    countries = serializers.ListField(
-        child=serializers.CharField(max_length=3),
-        help_text=_('ISO-3166 alpha-2 codes; ["OOO"] means all countries.'),
-    )
-
-    class Meta:
-        model = OfferContact
-        fields = ["id", "name", "email", "job_title", "role", "countries", "created_at"]
-        read_only_fields = ["created_at"]
-
-
-class ContactImportSerializer(serializers.Serializer):
-    file = serializers.FileField(
-        help_text=_(
-            "CSV with columns name,email,job_title,role,countries (separated by ; or space)."
-        )
-    )
-
-
-@extend_schema_view(
-    list=extend_schema(responses={200: ContactSerializer(many=True), **READ_ERRORS}),
-    retrieve=extend_schema(responses={200: ContactSerializer, **READ_ERRORS}),
-    create=extend_schema(responses={201: ContactSerializer, **_errors(400, 403, 404)}),
-    destroy=extend_schema(responses={204: None, **_errors(403, 404)}),
-)
-class ContactViewSet(
-    mixins.ListModelMixin,
-    mixins.RetrieveModelMixin,
-    mixins.CreateModelMixin,
-    mixins.DestroyModelMixin,
-    viewsets.GenericViewSet,
-):
-    """Co-sell contacts of an offer (whoever sees the offer sees them)."""
-
-    serializer_class = ContactSerializer
-    parser_classes = [ObjectJSONParser, MultiPartParser, FormParser]
-    max_request_bytes_by_action = {"import_csv": services.MAX_IMPORT_BYTES + MULTIPART_SLACK}
-    pagination_class = None
-
-    def get_offer(self) -> Offer:
-        if not hasattr(self, "_offer"):
-            self._offer = selectors.offer_get(
-                user=self.request.user, offer_id=self.kwargs["offer_pk"]
-            )
-        return self._offer
-
-    def get_queryset(self):
-        if getattr(self, "swagger_fake_view", False):
-            return OfferContact.objects.none()
-        return selectors.contact_list(offer=self.get_offer())
-
-    def create(self, request, *args, **kwargs):
-        offer = self.get_offer()
-        _require(request, "offers.manage_offer", offer)
-        serializer = self.get_serializer(data=request.data)
-        serializer.is_valid(raise_exception=True)
-        contact = services.offer_contact_add(
-            offer_id=offer.pk, actor=request.user, now=clock.now(), **serializer.validated_data
-        )
-        return Response(self.get_serializer(contact).data, status=status.HTTP_201_CREATED)
-
-    def destroy(self, request, *args, **kwargs):
-        contact = self.get_object()
-        _require(request, "offers.manage_offer", self.get_offer())
-        services.offer_contact_delete(contact_id=contact.pk, actor=request.user, now=clock.now())
-        return Response(status=status.HTTP_204_NO_CONTENT)
-
-    @extend_schema(
-        request={"multipart/form-data": ContactImportSerializer},
-        responses={202: JobSerializer, **_errors(400, 403, 404)},
-    )
-    @action(detail=False, methods=["post"], url_path="import", parser_classes=[MultiPartParser])
-    def import_csv(self, request, *args, **kwargs):
-        """Import contacts from CSV as a background job: every row is checked at once (any
-        bad row: 400, each problem in ``rows`` by line, field and message, nothing started);
-        then 202 with the job's address (``Location``); the job adds them all or none."""
-        offer = self.get_offer()
-        _require(request, "offers.manage_offer", offer)
-        upload = request.FILES.get("file")
-        if upload is None:
-            raise ValidationFailed({"file": [_("Choose a CSV file.")]})
-        membership = request.user.membership_or_none
-        job = import_jobs.start(
-            offer=offer,
-            user=request.user,
-            partner_id=membership.partner_id if membership is not None else None,
-            raw=upload.read(services.MAX_IMPORT_BYTES + 1),
-            filename=upload.name or "",
-        )
-        return job_accepted(job, request)
-
-
 router = SimpleRouter()
+
+
 router.register("offers", OfferViewSet, basename="api-offer")
+
+
 nested = SimpleRouter()
+
+
 nested.register("documents", DocumentViewSet, basename="api-offer-document")
+
+
 nested.register("contacts", ContactViewSet, basename="api-offer-contact")
+
 
 urlpatterns = [
     *router.urls,

@@ -240,8 +240,8 @@ def test_a_seller_does_not_see_the_crm_id(population, seller):
 def test_list_rows_match_the_serializer_in_another_time_zone(request, population, viewer_name):
     """The rows function against the serializer directly, with a time zone other than UTC
     active (DRF renders times in the current zone)."""
-    from opportunities.deals.api import list_rows
     from opportunities.deals import selectors
+    from opportunities.deals.api import list_rows
 
     viewer = request.getfixturevalue(viewer_name)
     queryset = selectors.opportunity_list(user=viewer)
