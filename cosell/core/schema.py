@@ -7,6 +7,7 @@ postprocessing hook adds the answers every endpoint shares, in the one error sha
 - 400: invalid input (a body, a filter, a query parameter);
 - 401 / 403: no or a bad token / not yours to do;
 - 404: not found or outside your reach (a detail, or a page past the end of a list);
+- 415: a body in a media type the operation does not read (operations that take a body);
 - 429: throttled.
 
 409 and 412 stay with the operations that can answer them (documented in their views).
@@ -63,6 +64,7 @@ COMMON = {
     "429": "Too many requests: slow down and retry later.",
 }
 PUBLIC = {"400", "429"}  # operations without authentication (the token login)
+UNSUPPORTED_MEDIA_TYPE = "The body's media type is not one this operation reads."
 METHODS = {"get", "post", "put", "patch", "delete"}
 
 
@@ -83,6 +85,14 @@ def add_error_responses(result, generator, request, public):
                     code,
                     {
                         "description": description,
+                        "content": {"application/json": {"schema": ERROR_REF}},
+                    },
+                )
+            if "requestBody" in operation:
+                responses.setdefault(
+                    "415",
+                    {
+                        "description": UNSUPPORTED_MEDIA_TYPE,
                         "content": {"application/json": {"schema": ERROR_REF}},
                     },
                 )
