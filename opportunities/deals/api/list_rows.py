@@ -6,7 +6,8 @@ their partner's name in one query, their solutions and their team (with the memb
 one query each, as tuples. No model instances, no per-opportunity copy, no DRF field walk.
 
 Tenancy and the access policy are the serializer's: the rows come from the view's own queryset
-(``selectors.opportunity_list`` and the filters) and pagination, and the fields a viewer does not
+(``selectors.opportunity_list`` and the filters; its COUNT and page SQL compiled once per viewer
+shape, ``list_compiled.py``) and pagination, and the fields a viewer does not
 see are decided per row by ``rules.withheld_fields``, the function ``rules.opportunity_as_seen_by``
 asks, then blanked and left out as its copy and the serializer do. Derived values come from the
 models' own code (``Opportunity.progress``, ``User.__str__``, the country field's descriptor);
