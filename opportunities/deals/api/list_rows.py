@@ -6,7 +6,8 @@ their partner's name in one query, their solutions and their team (with the memb
 one query each, as tuples. No model instances, no per-opportunity copy, no DRF field walk.
 
 Tenancy and the access policy are the serializer's: the rows come from the view's own queryset
-(``selectors.opportunity_list`` and the filters) and pagination, and the fields a viewer does not
+(``selectors.opportunity_list`` and the filters; its COUNT and page SQL compiled once per viewer
+shape, ``list_compiled.py``) and pagination, and the fields a viewer does not
 see are decided per row by ``rules.withheld_fields``, the function ``rules.opportunity_as_seen_by``
 asks, then blanked and left out as its copy and the serializer do. Derived values come from the
 models' own code (``Opportunity.progress``, ``User.__str__``, the country field's descriptor);
@@ -26,6 +27,7 @@ from rest_framework.settings import api_settings
 
 from cosell.partners.models import Partner, User
 from opportunities import rules
+from opportunities.deals.api.list_compiled import CompiledList
 from opportunities.deals.api.serializers import OpportunitySerializer
 from opportunities.deals.models import Opportunity, OpportunitySolution, TeamMember
 
@@ -108,14 +110,25 @@ class _UserName:
         self.first_name, self.last_name, self.username = first_name, last_name, username
 
 
-def respond(view, request) -> Response:
-    """The list action's response: the view's queryset, filters and pagination, these rows."""
-    queryset = (
+def list_queryset(view) -> QuerySet:
+    """The page's rows: the view's queryset and filters, these columns."""
+    return (
         view.filter_queryset(view.get_queryset())
         .prefetch_related(None)
         .annotate(partner_name=PARTNER_NAME)
         .values(*COLUMNS)
     )
+
+
+# The same queryset's COUNT and page SQL, compiled once per viewer shape and filters.
+compiled_list = CompiledList(list_queryset)
+
+
+def respond(view, request) -> Response:
+    """The list action's response: the view's queryset, filters and pagination, these rows."""
+    queryset: Any = compiled_list.rows(view, request)
+    if queryset is None:
+        queryset = list_queryset(view)
     page = view.paginate_queryset(queryset)
     data = representations(page if page is not None else list(queryset), request.user)
     return view.get_paginated_response(data) if page is not None else Response(data)
