@@ -359,6 +359,11 @@ def job_lead_expiry(results: Results, reps: int) -> None:
     )
     due = sql("SELECT count(*) FROM bench_lead_due")[0][0]
     audit_baseline = sql("SELECT coalesce(max(id), 0) FROM core_auditevent")[0][0]
+    from cosell.core.models import PendingEffect
+
+    effects_baseline = sql(f'SELECT coalesce(max(id), 0) FROM "{PendingEffect._meta.db_table}"')[0][
+        0
+    ]
     lead_type = ContentType.objects.get_for_model(Lead).pk
     loader = Loader(connection.connection)
 
@@ -369,8 +374,14 @@ def job_lead_expiry(results: Results, reps: int) -> None:
         )
         sql("DELETE FROM core_auditevent WHERE id > %s", [audit_baseline])
         sql(f'DELETE FROM "{OutboxEvent._meta.db_table}"')
+        sql(f'DELETE FROM "{PendingEffect._meta.db_table}" WHERE id > %s', [effects_baseline])
         purge_broker()
-        vacuum("opportunities_lead", "core_auditevent", OutboxEvent._meta.db_table)
+        vacuum(
+            "opportunities_lead",
+            "core_auditevent",
+            OutboxEvent._meta.db_table,
+            PendingEffect._meta.db_table,
+        )
 
     log(f"\nLead expiry job: {due:,} leads due at {NOW.isoformat()}")
     reset()
@@ -468,6 +479,23 @@ def hand_written_expiry(loader, lead_type: int, *, outbox: bool) -> str:
           LEFT JOIN opportunities_opportunity o ON o.id = c.opportunity_id
           CROSS JOIN LATERAL (VALUES (c.sender_partner_id), (c.receiver_partner_id)) r(partner_id)
           WHERE r.partner_id IS NOT NULL
+          RETURNING 1
+        )
+        """
+    # The sender's mail, one side effect per lead as ``effects.queue_many`` records it.
+    from cosell.core.effects import PUBLISH_GRACE
+    from cosell.core.models import PendingEffect
+    from opportunities import tasks
+
+    statement += f""",
+        effects AS (
+          INSERT INTO {PendingEffect._meta.db_table} (task, args, kwargs, status, created_at,
+                                                      next_try_at, attempts, last_error)
+          SELECT '{tasks.lead_notify_sender.name}', jsonb_build_array(c.id, 'expired'),
+                 '{{}}'::jsonb, 'pending', (SELECT t FROM at),
+                 (SELECT t FROM at) + interval '{int(PUBLISH_GRACE.total_seconds())} seconds',
+                 0, ''
+          FROM changed c
           RETURNING 1
         )
         """

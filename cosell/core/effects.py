@@ -19,14 +19,15 @@ Webhook deliveries have their own outbox (``cosell.webhooks.outbox``) and use ``
 """
 
 import contextvars
+import json
 import logging
 from collections.abc import Iterable
 from datetime import datetime, timedelta
 
 from django.conf import settings
-from django.db import transaction
+from django.db import connection, transaction
 
-from . import clock
+from . import bulk, clock
 from .models import PendingEffect
 
 log = logging.getLogger(__name__)
@@ -104,16 +105,53 @@ def queue(task, *args, **kwargs) -> PendingEffect:
     return effect
 
 
+EFFECT_COLUMNS = (
+    "id",
+    "task",
+    "args",
+    "kwargs",
+    "status",
+    "created_at",
+    "next_try_at",
+    "attempts",
+    "last_error",
+)
+
+
 def queue_many(task, arguments: Iterable[tuple | list]) -> list[int]:
-    """``queue`` for set-based jobs: one row per argument tuple, one insert, one message."""
+    """``queue`` for set-based jobs: one row per argument tuple, one insert, one message.
+
+    On PostgreSQL the rows are streamed with COPY (``bulk.copy_rows``), their ids drawn from
+    the table's sequence first; elsewhere ``bulk_create``."""
     now = clock.now()
-    effects = PendingEffect.objects.bulk_create(
-        PendingEffect(
-            task=task.name, args=list(args), created_at=now, next_try_at=now + PUBLISH_GRACE
+    rows = [list(args) for args in arguments]
+    if not rows:
+        return []
+    if bulk.copy_supported():
+        table = PendingEffect._meta.db_table
+        with connection.cursor() as cursor:
+            cursor.execute(
+                "SELECT nextval(pg_get_serial_sequence(%s, 'id')) FROM generate_series(1, %s)",
+                [table, len(rows)],
+            )
+            ids = [row[0] for row in cursor.fetchall()]
+        pending, due = str(Status.PENDING), now + PUBLISH_GRACE
+        bulk.copy_rows(
+            PendingEffect,
+            EFFECT_COLUMNS,
+            (
+                (pk, task.name, json.dumps(args), "{}", pending, now, due, 0, "")
+                for pk, args in zip(ids, rows, strict=True)
+            ),
         )
-        for args in arguments
-    )
-    ids = [effect.pk for effect in effects]
+    else:
+        effects = PendingEffect.objects.bulk_create(
+            PendingEffect(
+                task=task.name, args=args, created_at=now, next_try_at=now + PUBLISH_GRACE
+            )
+            for args in rows
+        )
+        ids = [effect.pk for effect in effects]
     _publish_after_commit(ids)
     return ids
 
